@@ -1,0 +1,8 @@
+"""All tables, importable from one place (Alembic's env and the services use this)."""
+from .base import Base, utcnow
+from .complaint import AuditEvent, Complaint, ReporterContact
+from .org import ApiToken, Instansi, Region, Unit, User
+from .process import HumanTask, ProcessDefinition, ProcessInstance
+
+__all__ = ["Base", "utcnow", "AuditEvent", "Complaint", "ReporterContact", "ApiToken", "Instansi",
+           "Region", "Unit", "User", "HumanTask", "ProcessDefinition", "ProcessInstance"]
