@@ -1,0 +1,39 @@
+"""Domain errors. The web layer maps each to an HTTP status; the CLI prints the message."""
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, **details: Any):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(DomainError):
+    status, code = 404, "not_found"
+
+
+class Unauthorized(DomainError):
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(DomainError):
+    status, code = 403, "forbidden"
+
+
+class Conflict(DomainError):
+    status, code = 409, "conflict"
+
+
+class Invalid(DomainError):
+    """Field-level problems: ``fields`` maps a field name to a list of (code, params)."""
+    status, code = 422, "invalid"
+
+    def __init__(self, fields: dict[str, list[tuple[str, dict[str, Any]]]], message: str = "invalid input"):
+        super().__init__(message)
+        self.fields = fields

@@ -1,0 +1,77 @@
+"""The process-model registry: deployed BPMN versions, national and per-region variants."""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.parser import DiagramError
+from engine.runtime import Engine, LoadedSpec
+
+from .errors import Invalid, NotFound
+from .models import ProcessDefinition, Region
+
+NATIONAL_SOP = "sop_nasional"
+
+
+def bundled_dir() -> Path:
+    return Path(os.environ.get("ADUAN_BPMN_DIR") or Path(__file__).resolve().parent.parent / "bpmn")
+
+
+class Registry:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def deploy(self, session: Session, key: str, bpmn_xml: str, variant: str = "",
+               deployed_by_id: int | None = None) -> ProcessDefinition:
+        """Deploy a new version if the diagram changed; an identical diagram returns the current one."""
+        try:
+            self.engine.validate_diagram(bpmn_xml, key)
+        except DiagramError as exc:
+            raise Invalid({"bpmn": [("invalid_diagram", {"reason": str(exc)})]}, str(exc)) from exc
+        digest = hashlib.sha256(bpmn_xml.encode("utf-8")).hexdigest()
+        latest = self._latest(session, key, variant)
+        if latest is not None and latest.sha256 == digest:
+            return latest
+        definition = ProcessDefinition(key=key, variant=variant, bpmn_xml=bpmn_xml, sha256=digest,
+                                       version=(latest.version + 1) if latest else 1,
+                                       deployed_by_id=deployed_by_id)
+        session.add(definition)
+        session.flush()
+        return definition
+
+    def deploy_bundled(self, session: Session) -> list[ProcessDefinition]:
+        """Deploy every diagram shipped in bpmn/ (file name = process id) as the national version."""
+        return [self.deploy(session, path.stem, path.read_text(encoding="utf-8"))
+                for path in sorted(bundled_dir().glob("*.bpmn"))]
+
+    def active(self, session: Session, key: str, region: Region | None = None) -> ProcessDefinition:
+        """The newest version for the region's own variant, its province's, else the national one."""
+        variants = []
+        if region is not None:
+            variants.append(region.code)
+            if region.parent_id:
+                parent = session.get(Region, region.parent_id)
+                if parent is not None:
+                    variants.append(parent.code)
+        variants.append("")
+        for variant in variants:
+            definition = self._latest(session, key, variant)
+            if definition is not None:
+                return definition
+        raise NotFound(f"process {key!r} is not deployed; run 'aduan init-db'")
+
+    def loaded(self, definition: ProcessDefinition) -> LoadedSpec:
+        return self.engine.spec(definition.id, definition.bpmn_xml, definition.key)
+
+    @staticmethod
+    def _latest(session: Session, key: str, variant: str) -> ProcessDefinition | None:
+        newest = (select(func.max(ProcessDefinition.version))
+                  .where(ProcessDefinition.key == key, ProcessDefinition.variant == variant)
+                  .scalar_subquery())
+        return session.scalars(select(ProcessDefinition).where(
+            ProcessDefinition.key == key, ProcessDefinition.variant == variant,
+            ProcessDefinition.version == newest)).first()

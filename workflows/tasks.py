@@ -1,0 +1,181 @@
+"""The task list and what officers and reporters do with tasks: claim, unclaim, complete, reply."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.forms import FormInvalid, validate
+from engine.runtime import EngineError, TaskNotReady
+
+from . import audit, rules
+from .errors import Conflict, DomainError, Invalid, NotFound
+from .models import Complaint, HumanTask, Instansi, ProcessInstance, Unit, User
+from .progress import Progress
+from .scope import task_scope_filter
+
+RACE_MESSAGE = "this complaint was changed by someone else at the same time; reload and try again"
+
+
+class ProcessError(DomainError):
+    """The process refused to continue (e.g. a diagram script the sandbox rejected)."""
+    status, code = 422, "process_error"
+
+
+@dataclass(frozen=True)
+class TaskQuery:
+    mine: bool = True          # tasks claimed by me
+    group: bool = True         # unclaimed tasks of my role in my scope
+    status: str | None = None  # complaint status
+    limit: int = 50
+    offset: int = 0
+
+
+def form_errors(exc: FormInvalid) -> Invalid:
+    return Invalid({k: [(e.code, e.params) for e in v] for k, v in exc.errors.items()})
+
+
+class Tasks:
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.clock = progress.clock
+
+    # -- reading ---------------------------------------------------------------------------------
+    def list_for(self, session: Session, user: User, query: TaskQuery) -> list[tuple[HumanTask, Complaint]]:
+        who = []
+        if query.mine:
+            who.append(HumanTask.assignee_id == user.id)
+        if query.group:
+            who.append((HumanTask.assignee_id.is_(None)) & (HumanTask.role == user.role)
+                       & task_scope_filter(user))
+        if not who:
+            return []
+        condition = who[0] if len(who) == 1 else (who[0] | who[1])
+        stmt = (select(HumanTask, Complaint).join(Complaint, Complaint.id == HumanTask.complaint_id)
+                .where(HumanTask.state == "open", condition)
+                .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
+                .limit(query.limit).offset(query.offset))
+        if query.status:
+            stmt = stmt.where(Complaint.status == query.status)
+        return [(t, c) for t, c in session.execute(stmt)]
+
+    def get(self, session: Session, task_id: int) -> HumanTask:
+        task = session.get(HumanTask, task_id)
+        if task is None:
+            raise NotFound("task not found")
+        return task
+
+    def form(self, session: Session, task: HumanTask) -> dict[str, Any] | None:
+        if task.state != "open":
+            return None
+        workflow = self.progress.open(session, session.get(ProcessInstance, task.instance_id))
+        for ready in self.progress.engine.ready_tasks(workflow):
+            if ready.id == task.spiff_task_id:
+                return ready.form
+        return None
+
+    # -- changing --------------------------------------------------------------------------------
+    def claim(self, session: Session, task_id: int, user: User) -> HumanTask:
+        task = self.get(session, task_id)
+        rules.check("claim", task, user)
+        now = self.clock()
+        done = session.execute(update(HumanTask).where(
+            HumanTask.id == task.id, HumanTask.state == "open", HumanTask.assignee_id.is_(None))
+            .values(assignee_id=user.id, claimed_at=now).execution_options(synchronize_session=False))
+        if done.rowcount != 1:
+            raise Conflict("task was claimed by someone else just now")
+        session.refresh(task)
+        complaint = session.get(Complaint, task.complaint_id)
+        audit.record(session, complaint.id, audit.officer(user), "task_claimed", now, task_name=task.name)
+        claimed_status = self.progress.task_properties(session, task).get("status_claimed")
+        self.progress.set_status(session, complaint, claimed_status, audit.officer(user))
+        return task
+
+    def unclaim(self, session: Session, task_id: int, user: User) -> HumanTask:
+        task = self.get(session, task_id)
+        rules.check("unclaim", task, user)
+        done = session.execute(update(HumanTask).where(
+            HumanTask.id == task.id, HumanTask.state == "open", HumanTask.assignee_id == task.assignee_id)
+            .values(assignee_id=None, claimed_at=None).execution_options(synchronize_session=False))
+        if done.rowcount != 1:
+            raise Conflict("task changed just now; reload and try again")
+        session.refresh(task)
+        complaint = session.get(Complaint, task.complaint_id)
+        audit.record(session, complaint.id, audit.officer(user), "task_unclaimed", self.clock(), task_name=task.name)
+        status = self.progress.task_properties(session, task).get("status")
+        self.progress.set_status(session, complaint, status, audit.officer(user))
+        return task
+
+    def complete(self, session: Session, task_id: int, user: User, data: Any) -> HumanTask:
+        task = self.get(session, task_id)
+        rules.check("complete", task, user)
+        return self._complete(session, task, data, audit.officer(user))
+
+    def reply(self, session: Session, complaint: Complaint, data: Any) -> HumanTask:
+        """The reporter answers the task waiting for them (more information, or the follow-up)."""
+        task = session.scalars(select(HumanTask).where(
+            HumanTask.complaint_id == complaint.id, HumanTask.state == "open",
+            HumanTask.role == "pelapor")).first()
+        if task is None:
+            raise Conflict("nothing is waiting for the reporter's reply on this complaint")
+        rules.check("reply", task, None)
+        return self._complete(session, task, data, audit.CITIZEN)
+
+    def _complete(self, session: Session, task: HumanTask, data: Any, actor: audit.Actor) -> HumanTask:
+        complaint = session.get(Complaint, task.complaint_id)
+        instance = session.get(ProcessInstance, task.instance_id)
+        workflow = self.progress.open(session, instance)
+        ready = next((t for t in self.progress.engine.ready_tasks(workflow) if t.id == task.spiff_task_id), None)
+        if ready is None:
+            raise Conflict("task is no longer waiting for input")
+        try:
+            cleaned = validate(ready.form, data)
+            _check_references(session, complaint, ready.form, cleaned)
+            cleaned, result = self.progress.engine.complete(workflow, task.spiff_task_id, cleaned)
+        except FormInvalid as exc:
+            raise form_errors(exc) from exc
+        except TaskNotReady as exc:
+            raise Conflict(str(exc)) from exc
+        except EngineError as exc:
+            raise ProcessError(f"the process could not continue: {exc}") from exc
+        now = self.clock()
+        task.state = "completed"
+        task.completed_at = now
+        if actor.user is not None:
+            task.completed_by_id = actor.user.id
+            task.assignee_id = task.assignee_id or actor.user.id
+        audit.record(session, complaint.id, actor, "task_completed", now, task_name=task.name,
+                     data={"title": task.title, **cleaned}, public=True)
+        try:
+            self.progress.save(session, complaint, instance, workflow, result, actor)
+        except StaleDataError as exc:
+            raise Conflict(RACE_MESSAGE) from exc
+        except OperationalError as exc:  # SQLite: the other writer held the lock past the timeout
+            if "locked" in str(exc):
+                raise Conflict(RACE_MESSAGE) from exc
+            raise
+        return task
+
+
+def _check_references(session: Session, complaint: Complaint, form: dict[str, Any] | None,
+                      cleaned: dict[str, Any]) -> None:
+    errors: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for field in (form or {}).get("fields", []):
+        value = cleaned.get(field["id"])
+        if value is None or "ref" not in field:
+            continue
+        if field["ref"] == "unit":
+            unit = session.get(Unit, value)
+            if unit is None or unit.instansi_id != complaint.instansi_id:
+                errors[field["id"]] = [("unknown_unit", {"instansi_id": complaint.instansi_id})]
+        elif field["ref"] == "instansi":
+            if session.get(Instansi, value) is None:
+                errors[field["id"]] = [("unknown_instansi", {})]
+            elif value == complaint.instansi_id:
+                errors[field["id"]] = [("same_instansi", {})]
+    if errors:
+        raise Invalid(errors)
