@@ -1,0 +1,30 @@
+"""Flask app factory: the JSON API (and, later, pages). It translates; it holds no business rules."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api
+
+from workflows.service import Aduan
+
+from . import config, errors, i18n
+from .api import auth, complaints, reference, tasks
+
+
+def create_app(overrides: dict[str, Any] | None = None, services: Aduan | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(config.from_env())
+    app.config.update(overrides or {})
+    app.extensions["aduan"] = services or Aduan(app.config.get("DATABASE_URL"))
+    i18n.init_app(app)
+    api = Api(app)
+    for blueprint in (auth.blp, complaints.blp, complaints.officer_blp, tasks.blp, reference.blp):
+        api.register_blueprint(blueprint)
+    errors.init_app(app)
+
+    @app.get("/")
+    def index():
+        return {"name": "Aduan", "api": "/api/openapi.json"}
+
+    return app

@@ -1,0 +1,68 @@
+"""Complaints: citizens submit, track and reply; officers read the detail with its full timeline."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from workflows.complaints import NewComplaint
+
+from ..context import current_user, services, unit_of_work
+from ..schemas import (ComplaintIn, OfficerComplaintOut, PublicComplaintOut, ReplyIn, SubmittedOut,
+                       TrackQuery)
+
+blp = Blueprint("complaints", __name__, url_prefix="/api/complaints", description="Complaints")
+
+
+@blp.route("")
+class Submit(MethodView):
+    @blp.arguments(ComplaintIn)
+    @blp.response(201, SubmittedOut)
+    def post(self, body):
+        with unit_of_work() as db:
+            complaint, token = services().complaints.submit(db, NewComplaint(**body))
+            return {"tracking_id": complaint.tracking_id, "reporter_token": token, "status": complaint.status}
+
+
+@blp.route("/<string:tracking_id>")
+class Track(MethodView):
+    @blp.arguments(TrackQuery, location="query")
+    @blp.response(200, PublicComplaintOut)
+    def get(self, query, tracking_id):
+        """Public tracking view; with ?token= the reporter also sees what awaits their reply."""
+        complaints = services().complaints
+        with unit_of_work() as db:
+            complaint = complaints.by_tracking_id(db, tracking_id)
+            reporter = False
+            if query.get("token"):
+                complaints.check_reporter(db, complaint, query["token"])
+                reporter = True
+            return complaints.public_view(db, complaint, reporter=reporter)
+
+
+@blp.route("/<string:tracking_id>/reply")
+class Reply(MethodView):
+    @blp.arguments(ReplyIn)
+    @blp.response(200, PublicComplaintOut)
+    def post(self, body, tracking_id):
+        """The reporter answers: more information for a deferral, or satisfied/not with the follow-up."""
+        complaints = services().complaints
+        with unit_of_work() as db:
+            complaint = complaints.reply(db, tracking_id, body["token"], body["data"])
+        with unit_of_work() as db:
+            complaint = complaints.by_tracking_id(db, complaint.tracking_id)
+            return complaints.public_view(db, complaint, reporter=True)
+
+
+officer_blp = Blueprint("officer_complaints", __name__, url_prefix="/api/officer/complaints",
+                        description="Complaint detail for officers")
+
+
+@officer_blp.route("/<int:complaint_id>")
+class Detail(MethodView):
+    @officer_blp.response(200, OfficerComplaintOut)
+    def get(self, complaint_id):
+        complaints = services().complaints
+        with unit_of_work() as db:
+            user = current_user(db)
+            complaint = complaints.for_officer(db, complaint_id, user)
+            return complaints.officer_view(db, complaint, user)

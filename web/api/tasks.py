@@ -1,0 +1,83 @@
+"""The officer's task list and the actions on a task."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from workflows.errors import Forbidden
+from workflows.models import Complaint
+from workflows.scope import task_in_scope
+from workflows.tasks import TaskQuery
+
+from ..context import current_user, services, unit_of_work
+from ..schemas import FormValues, TaskOut, TaskQueryIn
+
+blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="Task list")
+
+
+def task_out(task, complaint, form=None) -> dict:
+    return {"id": task.id, "name": task.name, "title": task.title, "role": task.role, "state": task.state,
+            "assignee_id": task.assignee_id, "instansi_id": task.instansi_id, "unit_id": task.unit_id,
+            "due_at": task.due_at, "created_at": task.created_at, "complaint_id": complaint.id,
+            "tracking_id": complaint.tracking_id, "complaint_title": complaint.title,
+            "category": complaint.category, "status": complaint.status, "form": form}
+
+
+@blp.route("")
+class TaskList(MethodView):
+    @blp.arguments(TaskQueryIn, location="query")
+    @blp.response(200, TaskOut(many=True))
+    def get(self, query):
+        """My claimed tasks and my group's unclaimed tasks, soonest due first."""
+        with unit_of_work() as db:
+            user = current_user(db)
+            rows = services().tasks.list_for(db, user, TaskQuery(**query))
+            return [task_out(t, c) for t, c in rows]
+
+
+@blp.route("/<int:task_id>")
+class TaskDetail(MethodView):
+    @blp.response(200, TaskOut)
+    def get(self, task_id):
+        """One task with its form definition (from the BPMN)."""
+        tasks = services().tasks
+        with unit_of_work() as db:
+            user = current_user(db)
+            task = tasks.get(db, task_id)
+            if not task_in_scope(user, task) and task.assignee_id != user.id:
+                raise Forbidden("this task belongs to another role or instansi")
+            return task_out(task, db.get(Complaint, task.complaint_id), tasks.form(db, task))
+
+
+def _act(task_id: int, action: str, data=None) -> dict:
+    tasks = services().tasks
+    with unit_of_work() as db:
+        user = current_user(db)
+        if action == "complete":
+            task = tasks.complete(db, task_id, user, data)
+        else:
+            task = getattr(tasks, action)(db, task_id, user)
+        return task_out(task, db.get(Complaint, task.complaint_id))
+
+
+@blp.route("/<int:task_id>/claim")
+class Claim(MethodView):
+    @blp.response(200, TaskOut)
+    def post(self, task_id):
+        return _act(task_id, "claim")
+
+
+@blp.route("/<int:task_id>/unclaim")
+class Unclaim(MethodView):
+    @blp.response(200, TaskOut)
+    def post(self, task_id):
+        return _act(task_id, "unclaim")
+
+
+@blp.route("/<int:task_id>/complete")
+class Complete(MethodView):
+    @blp.arguments(FormValues)
+    @blp.response(200, TaskOut)
+    def post(self, body, task_id):
+        """Complete the task with values for its form; 409 if someone else got there first."""
+        return _act(task_id, "complete", body["data"])

@@ -1,0 +1,32 @@
+"""Settings from the environment (see README 'Configuration')."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def from_env() -> dict:
+    secret = os.environ.get("SECRET_KEY") or os.environ.get("ADUAN_SECRET_KEY")
+    if not secret:
+        # A development key that survives restarts of the same checkout, never a constant in code.
+        path = Path("instance") / "secret_key"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        secret = path.read_text().strip()
+    return {
+        "SECRET_KEY": secret,
+        "DATABASE_URL": os.environ.get("DATABASE_URL"),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("ADUAN_MAX_BODY_BYTES", 1_000_000)),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("ADUAN_SECURE_COOKIES", "0") == "1",
+        "BABEL_DEFAULT_LOCALE": "id",
+        "API_TITLE": "Aduan API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }

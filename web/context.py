@@ -1,0 +1,40 @@
+"""Request helpers: the domain services, a unit of work, and the logged-in officer."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import current_app, request, session
+from sqlalchemy.orm import Session
+
+from workflows import accounts
+from workflows.db import transaction
+from workflows.errors import Unauthorized
+from workflows.models import User
+from workflows.service import Aduan
+
+
+def services() -> Aduan:
+    return current_app.extensions["aduan"]
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    with transaction(services().sessions) as db:
+        yield db
+
+
+def current_user(db: Session) -> User:
+    """The officer behind this request: a bearer token, else the session cookie."""
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        user = accounts.user_for_token(db, header[7:].strip(), services().clock)
+        if user is None:
+            raise Unauthorized("login required")
+        return user
+    user_id = session.get("user_id")
+    if user_id is not None:
+        user = db.get(User, user_id)
+        if user is not None and user.active:
+            return user
+    raise Unauthorized("login required")

@@ -1,0 +1,61 @@
+"""Every error leaves the API as JSON: {"error": code, "message": text, "fields": {name: [text]}}."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from workflows.errors import DomainError, Invalid
+
+from .messages import field_message, message
+
+log = logging.getLogger(__name__)
+
+
+def error_response(status: int, code: str, text: str, fields: dict | None = None, **extra):
+    body = {"error": code, "message": message(text)}
+    if fields:
+        body["fields"] = fields
+    body.update(extra)
+    return jsonify(body), status
+
+
+def _flatten_webargs(messages: dict) -> dict[str, list[str]]:
+    """webargs nests errors by location ({"json": {"title": [...]}}); callers want field -> texts."""
+    fields: dict[str, list[str]] = {}
+    for location in messages.values():
+        if isinstance(location, dict):
+            for name, texts in location.items():
+                fields[name] = texts if isinstance(texts, list) else [str(texts)]
+        elif isinstance(location, list):
+            fields.setdefault("_body", []).extend(map(str, location))
+    return fields
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):
+        fields = None
+        if isinstance(exc, Invalid):
+            fields = {name: [field_message(code, params) for code, params in errors]
+                      for name, errors in exc.fields.items()}
+        extra = {k: v for k, v in exc.details.items() if isinstance(v, (int, str, bool))}
+        return error_response(exc.status, exc.code, exc.message, fields, **extra)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        data = getattr(exc, "data", None) or {}
+        if exc.code == 422 and "messages" in data:
+            return error_response(422, "invalid", "invalid input", _flatten_webargs(data["messages"]))
+        if exc.code == 400 and "messages" in data:
+            return error_response(400, "bad_request", "invalid input", _flatten_webargs(data["messages"]))
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.code, "http_error")
+        text = {404: "not found", 405: "method not allowed", 413: "request body too large"}.get(
+            exc.code, exc.description or exc.name)
+        return error_response(exc.code or 500, code, text)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error")
+        return error_response(500, "internal_error", "internal error")

@@ -1,0 +1,69 @@
+"""User-facing wording for domain error codes. English msgids; Indonesian comes from the catalog."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+
+FIELD_MESSAGES = {
+    "required": lambda p: _("This field is required."),
+    "required_when": lambda p: _("Required when %(field)s is %(value)s.", field=p.get("field"), value=p.get("value")),
+    "required_unless_anonymous": lambda p: _("Required unless the report is anonymous."),
+    "too_long": lambda p: _("Too long: at most %(max)s characters.", max=p.get("max")),
+    "too_short": lambda p: _("Too short: at least %(min)s characters.", min=p.get("min")),
+    "too_small": lambda p: _("Must be at least %(min)s.", min=p.get("min")),
+    "too_large": lambda p: _("Must be at most %(max)s.", max=p.get("max")),
+    "not_a_string": lambda p: _("Must be text."),
+    "not_an_integer": lambda p: _("Must be a whole number."),
+    "not_a_boolean": lambda p: _("Must be true or false."),
+    "not_a_date": lambda p: _("Must be a date (YYYY-MM-DD)."),
+    "not_an_object": lambda p: _("Must be an object of field values."),
+    "not_one_of": lambda p: _("Must be one of: %(choices)s.", choices=", ".join(map(str, p.get("choices", [])))),
+    "unknown_field": lambda p: _("Unknown field."),
+    "unknown_unit": lambda p: _("No such unit in this instansi."),
+    "unknown_instansi": lambda p: _("No such instansi."),
+    "unknown_region": lambda p: _("No such region."),
+    "same_instansi": lambda p: _("The complaint is already with this instansi."),
+    "invalid_diagram": lambda p: _("The diagram cannot be deployed: %(reason)s", reason=p.get("reason")),
+}
+
+# Domain error messages (English in code) and their catalog entries.
+MESSAGES = {
+    "wrong username or password": lambda: _("wrong username or password"),
+    "login required": lambda: _("login required"),
+    "task not found": lambda: _("task not found"),
+    "complaint not found": lambda: _("complaint not found"),
+    "no complaint with this tracking ID": lambda: _("no complaint with this tracking ID"),
+    "the reporter token does not match this complaint": lambda: _("the reporter token does not match this complaint"),
+    "this complaint is outside your scope": lambda: _("this complaint is outside your scope"),
+    "this task belongs to another role or instansi": lambda: _("this task belongs to another role or instansi"),
+    "task is claimed by another officer": lambda: _("task is claimed by another officer"),
+    "task was claimed by someone else just now": lambda: _("task was claimed by someone else just now"),
+    "you have already claimed this task": lambda: _("you have already claimed this task"),
+    "task is not claimed": lambda: _("task is not claimed"),
+    "only the assignee or an admin may release this task": lambda: _("only the assignee or an admin may release this task"),
+    "this task is answered by the reporter": lambda: _("this task is answered by the reporter"),
+    "nothing is waiting for the reporter's reply on this complaint":
+        lambda: _("nothing is waiting for the reporter's reply on this complaint"),
+    "this complaint was changed by someone else at the same time; reload and try again":
+        lambda: _("this complaint was changed by someone else at the same time; reload and try again"),
+    "invalid input": lambda: _("invalid input"),
+    "not found": lambda: _("not found"),
+    "method not allowed": lambda: _("method not allowed"),
+    "request body too large": lambda: _("request body too large"),
+    "internal error": lambda: _("internal error"),
+}
+
+
+def field_message(code: str, params: dict[str, Any]) -> str:
+    render = FIELD_MESSAGES.get(code)
+    return render(params) if render else code
+
+
+def message(text: str) -> str:
+    render = MESSAGES.get(text)
+    return render() if render else text
+
+for _state in ("completed", "cancelled"):
+    MESSAGES[f"task is already {_state}"] = (lambda s: lambda: _("task is already %(state)s", state=s))(_state)
+MESSAGES["task is no longer waiting for input"] = lambda: _("task is no longer waiting for input")

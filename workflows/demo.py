@@ -1,0 +1,165 @@
+"""Demo data: a province, a few regencies, instansi, units, officers per role, complaints in various states.
+
+Every complaint is driven through the real process (submit, verify, claim, follow up, reply), so
+the demo database looks exactly like one that was used.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import select
+
+from . import accounts, roles
+from .complaints import NewComplaint
+from .db import transaction
+from .models import Complaint, HumanTask, Instansi, Region, Unit, User
+from .service import Aduan
+
+DEMO_PASSWORD = "demo12345"
+
+REGIONS = [  # code, name, kind, parent code, timezone
+    ("32", "Jawa Barat", "province", None, "Asia/Jakarta"),
+    ("32.73", "Kota Bandung", "city", "32", "Asia/Jakarta"),
+    ("32.01", "Kabupaten Bogor", "regency", "32", "Asia/Jakarta"),
+    ("32.75", "Kota Bekasi", "city", "32", "Asia/Jakarta"),
+]
+INSTANSI = [  # code, name, region code, units
+    ("pemprov-jabar", "Pemerintah Provinsi Jawa Barat", "32",
+     [("dinkes", "Dinas Kesehatan"), ("dishub", "Dinas Perhubungan")]),
+    ("pemkot-bandung", "Pemerintah Kota Bandung", "32.73",
+     [("dpu", "Dinas Pekerjaan Umum"), ("disdik", "Dinas Pendidikan"), ("dlh", "Dinas Lingkungan Hidup")]),
+    ("pemkab-bogor", "Pemerintah Kabupaten Bogor", "32.01",
+     [("dpu", "Dinas PUPR"), ("disdukcapil", "Dinas Kependudukan dan Pencatatan Sipil")]),
+    ("pemkot-bekasi", "Pemerintah Kota Bekasi", "32.75", [("dinkes", "Dinas Kesehatan")]),
+]
+
+
+def already_seeded(services: Aduan) -> bool:
+    with transaction(services.sessions) as db:
+        return db.scalars(select(User).where(User.username == "nasional")).first() is not None
+
+
+def seed(services: Aduan) -> Iterator[str]:
+    with transaction(services.sessions) as db:
+        services.registry.deploy_bundled(db)
+        regions: dict[str, Region] = {}
+        for code, name, kind, parent, tz in REGIONS:
+            region = Region(code=code, name=name, kind=kind, timezone=tz,
+                            parent_id=regions[parent].id if parent else None)
+            db.add(region)
+            db.flush()
+            regions[code] = region
+        accounts.create_user(db, "nasional", "Admin Nasional KemenPAN-RB", DEMO_PASSWORD, roles.ADMIN_NASIONAL)
+        accounts.create_user(db, "koordinator.jabar", "Admin Koordinator Jawa Barat", DEMO_PASSWORD,
+                             roles.ADMIN_KOORDINATOR, region_id=regions["32"].id)
+        for code, name, region_code, units in INSTANSI:
+            inst = Instansi(code=code, name=name, region_id=regions[region_code].id)
+            db.add(inst)
+            db.flush()
+            accounts.create_user(db, f"admin.{code}", f"Admin {name}", DEMO_PASSWORD, roles.ADMIN_INSTANSI,
+                                 region_id=inst.region_id, instansi_id=inst.id)
+            for unit_code, unit_name in units:
+                unit = Unit(instansi_id=inst.id, code=unit_code, name=unit_name, region_id=inst.region_id)
+                db.add(unit)
+                db.flush()
+                accounts.create_user(db, f"pp.{code}.{unit_code}", f"Pejabat Penghubung {unit_name} ({name})",
+                                     DEMO_PASSWORD, roles.PEJABAT_PENGHUBUNG, region_id=inst.region_id,
+                                     instansi_id=inst.id, unit_id=unit.id)
+    yield f"{len(REGIONS)} regions, {len(INSTANSI)} instansi; officers' password: {DEMO_PASSWORD}"
+    yield from _complaints(services)
+
+
+def _submit(services: Aduan, instansi_code: str, title: str, description: str, category: str, **kw) -> str:
+    with transaction(services.sessions) as db:
+        inst = db.scalars(select(Instansi).where(Instansi.code == instansi_code)).one()
+        complaint, _token = services.complaints.submit(db, NewComplaint(
+            type=kw.pop("type", "pengaduan"), category=category, title=title, description=description,
+            region_id=inst.region_id, instansi_id=inst.id, reporter_name=kw.pop("name", "Warga Demo"), **kw))
+        return complaint.tracking_id
+
+
+def _task(services: Aduan, tracking_id: str) -> tuple[int, User]:
+    """The open officer task of a complaint and an officer who may work it."""
+    with transaction(services.sessions) as db:
+        complaint = db.scalars(select(Complaint).where(Complaint.tracking_id == tracking_id)).one()
+        task = db.scalars(select(HumanTask).where(HumanTask.complaint_id == complaint.id,
+                                                  HumanTask.state == "open")).one()
+        query = select(User).where(User.role == task.role)
+        if task.role == roles.ADMIN_INSTANSI:
+            query = query.where(User.instansi_id == task.instansi_id)
+        elif task.role == roles.PEJABAT_PENGHUBUNG:
+            query = query.where(User.unit_id == task.unit_id)
+        return task.id, db.scalars(query).first()
+
+
+def _complete(services: Aduan, tracking_id: str, data: dict, claim_only: bool = False) -> None:
+    task_id, user = _task(services, tracking_id)
+    with transaction(services.sessions) as db:
+        user = db.get(User, user.id)
+        if claim_only:
+            services.tasks.claim(db, task_id, user)
+        else:
+            services.tasks.complete(db, task_id, user, data)
+
+
+def _unit(services: Aduan, instansi_code: str, unit_code: str) -> int:
+    with transaction(services.sessions) as db:
+        return db.scalars(select(Unit.id).join(Instansi).where(Instansi.code == instansi_code,
+                                                               Unit.code == unit_code)).one()
+
+
+def _reply(services: Aduan, tracking_id: str, data: dict) -> None:
+    with transaction(services.sessions) as db:
+        complaint = db.scalars(select(Complaint).where(Complaint.tracking_id == tracking_id)).one()
+        services.tasks.reply(db, complaint, data)
+
+
+def _complaints(services: Aduan) -> Iterator[str]:
+    fresh = _submit(services, "pemkot-bandung", "Jalan berlubang di Jl. Soekarno-Hatta",
+                    "Lubang besar di depan halte, sudah dua minggu belum diperbaiki dan membahayakan pengendara.",
+                    "infrastruktur", location="Jl. Soekarno-Hatta, Bandung")
+    yield f"{fresh}: belum diproses"
+
+    dispatched = _submit(services, "pemkot-bandung", "Sampah menumpuk di pasar",
+                         "Sampah di Pasar Kosambi tidak diangkut sejak Senin, bau menyengat.", "lingkungan")
+    _complete(services, dispatched, {"action": "dispatch", "unit_id": _unit(services, "pemkot-bandung", "dlh")})
+    yield f"{dispatched}: didisposisi"
+
+    in_progress = _submit(services, "pemkab-bogor", "Antrean KTP-el sangat lama",
+                          "Antrean perekaman KTP-el di kecamatan mencapai lima jam tanpa kepastian.",
+                          "administrasi kependudukan", anonymous=True, name=None)
+    _complete(services, in_progress, {"action": "dispatch",
+                                      "unit_id": _unit(services, "pemkab-bogor", "disdukcapil")})
+    _complete(services, in_progress, {}, claim_only=True)
+    yield f"{in_progress}: dalam proses (anonim)"
+
+    deferred = _submit(services, "pemprov-jabar", "Pungutan liar di terminal",
+                       "Ada pungutan tambahan untuk penumpang di terminal, mohon ditindak.", "perhubungan",
+                       confidential=True)
+    _complete(services, deferred, {"action": "defer", "note": "Mohon sebutkan nama terminal dan waktu kejadian."})
+    yield f"{deferred}: dipending (rahasia)"
+
+    followed = _submit(services, "pemkot-bandung", "Guru honorer belum digaji",
+                       "Gaji guru honorer di SD negeri belum dibayarkan selama tiga bulan.", "pendidikan")
+    _complete(services, followed, {"action": "dispatch", "unit_id": _unit(services, "pemkot-bandung", "disdik")})
+    _complete(services, followed, {"follow_up": "Pembayaran dijadwalkan pekan ini setelah verifikasi data."})
+    yield f"{followed}: diselesaikan, menunggu tanggapan pelapor"
+
+    closed = _submit(services, "pemkot-bekasi", "Puskesmas tutup saat jam layanan",
+                     "Puskesmas kelurahan tutup pukul 11 padahal jadwal sampai pukul 14.", "kesehatan")
+    _complete(services, closed, {"action": "dispatch", "unit_id": _unit(services, "pemkot-bekasi", "dinkes")})
+    _complete(services, closed, {"follow_up": "Kepala puskesmas telah ditegur; jam layanan kembali normal."})
+    _reply(services, closed, {"satisfied": True, "rating": "puas"})
+    yield f"{closed}: selesai (puas)"
+
+    transferred = _submit(services, "pemkot-bandung", "Jalan provinsi rusak",
+                          "Ruas jalan provinsi Bandung-Lembang rusak parah di beberapa titik.", "infrastruktur")
+    with transaction(services.sessions) as db:
+        jabar = db.scalars(select(Instansi.id).where(Instansi.code == "pemprov-jabar")).one()
+    _complete(services, transferred, {"action": "transfer", "target_instansi_id": jabar,
+                                      "note": "Kewenangan jalan provinsi."})
+    yield f"{transferred}: dilimpahkan ke Pemprov Jawa Barat"
+
+    archived = _submit(services, "pemkot-bekasi", "Tes laporan", "Ini hanya percobaan aplikasi saja.", "lainnya")
+    _complete(services, archived, {"action": "archive", "note": "Bukan pengaduan (uji coba)."})
+    yield f"{archived}: diarsipkan"
