@@ -193,7 +193,7 @@ class Complaints:
 # Fields of each task's form that the public timeline may show; free text only if not confidential.
 PUBLIC_FIELDS = {
     "verify": {"action": False, "note": True, "unit_id": False, "target_instansi_id": False},
-    "follow_up": {"follow_up": True},
+    "follow_up": {"follow_up_text": True},
     "reporter_response": {"satisfied": False, "rating": False, "comment": True},
     "reporter_info": {},
 }

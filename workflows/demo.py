@@ -142,13 +142,13 @@ def _complaints(services: Aduan) -> Iterator[str]:
     followed = _submit(services, "pemkot-bandung", "Guru honorer belum digaji",
                        "Gaji guru honorer di SD negeri belum dibayarkan selama tiga bulan.", "pendidikan")
     _complete(services, followed, {"action": "dispatch", "unit_id": _unit(services, "pemkot-bandung", "disdik")})
-    _complete(services, followed, {"follow_up": "Pembayaran dijadwalkan pekan ini setelah verifikasi data."})
+    _complete(services, followed, {"follow_up_text": "Pembayaran dijadwalkan pekan ini setelah verifikasi data."})
     yield f"{followed}: diselesaikan, menunggu tanggapan pelapor"
 
     closed = _submit(services, "pemkot-bekasi", "Puskesmas tutup saat jam layanan",
                      "Puskesmas kelurahan tutup pukul 11 padahal jadwal sampai pukul 14.", "kesehatan")
     _complete(services, closed, {"action": "dispatch", "unit_id": _unit(services, "pemkot-bekasi", "dinkes")})
-    _complete(services, closed, {"follow_up": "Kepala puskesmas telah ditegur; jam layanan kembali normal."})
+    _complete(services, closed, {"follow_up_text": "Kepala puskesmas telah ditegur; jam layanan kembali normal."})
     _reply(services, closed, {"satisfied": True, "rating": "puas"})
     yield f"{closed}: selesai (puas)"
 
