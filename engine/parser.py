@@ -12,7 +12,7 @@ from __future__ import annotations
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, EndEvent, IntermediateCatchEvent, StartEvent
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, EndEvent, IntermediateCatchEvent, NoneTask, StartEvent
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaBoundaryEventParser,
@@ -41,6 +41,16 @@ class _UserTaskParser(UserTaskParser):
         return extensions
 
 
+class _AutomaticTaskParser(CamundaTaskParser):
+    """A plain ``bpmn:task`` is a marker step (e.g. "escalation recorded") the engine passes at once;
+    stock SpiffWorkflow would wait for a person. Work for people is modelled as ``bpmn:userTask``."""
+
+    def create_task(self):
+        task = super().create_task()
+        task.manual = False
+        return task
+
+
 class _StartEventParser(CamundaStartEventParser):
     parse_extensions = _parse_properties
 
@@ -61,6 +71,7 @@ class AduanParser(CamundaParser):
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (_UserTaskParser, UserTask),
+        full_tag("task"): (_AutomaticTaskParser, NoneTask),
         full_tag("startEvent"): (_StartEventParser, StartEvent),
         full_tag("endEvent"): (_EndEventParser, EndEvent),
         full_tag("intermediateCatchEvent"): (_CatchEventParser, IntermediateCatchEvent),

@@ -1,0 +1,156 @@
+"""Fixtures: a real database per test (SQLite always; PostgreSQL when reachable or required),
+migrated by the real Alembic migrations, a small world of regions/instansi/units/officers, the app
+and its client.
+
+PostgreSQL: ADUAN_TEST_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test).
+With ADUAN_REQUIRE_POSTGRES=1 an unreachable server fails the run instead of dropping the backend.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+
+from migrations import upgrade
+from web import create_app
+from workflows import accounts, roles
+from workflows.db import transaction
+from workflows.models import Base, Instansi, Region, Unit
+from workflows.service import Aduan
+
+PG_URL = os.environ.get("ADUAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REQUIRE_PG = os.environ.get("ADUAN_REQUIRE_POSTGRES") == "1"
+PASSWORD = "rahasia-123"
+
+
+def _postgres_reachable() -> bool:
+    try:
+        engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+def pytest_configure(config):
+    config.aduan_backends = ["sqlite"]
+    if _postgres_reachable():
+        config.aduan_backends.append("postgresql")
+    elif REQUIRE_PG:
+        raise pytest.UsageError(f"PostgreSQL is required (ADUAN_REQUIRE_POSTGRES=1) but {PG_URL} is not reachable")
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        backends = metafunc.config.aduan_backends
+        if metafunc.definition.get_closest_marker("postgres"):
+            # Without PostgreSQL the parameter set is empty and pytest reports the test as not run;
+            # CI sets ADUAN_REQUIRE_POSTGRES=1, so there it always runs.
+            backends = [b for b in backends if b == "postgresql"]
+        metafunc.parametrize("backend", backends)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    """One freshly created and migrated PostgreSQL database for the whole run."""
+    name = f"aduan_test_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(backend, request, tmp_path):
+    if backend == "sqlite":
+        path = tmp_path / "aduan.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("pg_database")
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@dataclass
+class World:
+    province: int
+    regency: int
+    inst_a: int
+    inst_b: int
+    unit_a1: int
+    unit_a2: int
+    unit_b1: int
+
+
+@pytest.fixture
+def services(database_url):
+    aduan = Aduan(database_url)
+    yield aduan
+    aduan.sql_engine.dispose()
+
+
+@pytest.fixture
+def world(services) -> World:
+    with transaction(services.sessions) as db:
+        services.registry.deploy_bundled(db)
+        province = Region(code="31", name="Provinsi Uji", kind="province")
+        db.add(province)
+        db.flush()
+        regency = Region(code="31.01", name="Kabupaten Uji", kind="regency", parent_id=province.id)
+        db.add(regency)
+        db.flush()
+        inst_a = Instansi(code="pemkab-uji", name="Pemkab Uji", region_id=regency.id)
+        inst_b = Instansi(code="pemprov-uji", name="Pemprov Uji", region_id=province.id)
+        db.add_all([inst_a, inst_b])
+        db.flush()
+        a1 = Unit(instansi_id=inst_a.id, code="dpu", name="Dinas PU", region_id=regency.id)
+        a2 = Unit(instansi_id=inst_a.id, code="dinkes", name="Dinas Kesehatan", region_id=regency.id)
+        b1 = Unit(instansi_id=inst_b.id, code="dishub", name="Dinas Perhubungan", region_id=province.id)
+        db.add_all([a1, a2, b1])
+        db.flush()
+        users = [
+            ("nasional", roles.ADMIN_NASIONAL, {}),
+            ("koord", roles.ADMIN_KOORDINATOR, {"region_id": province.id}),
+            ("admin_a", roles.ADMIN_INSTANSI, {"instansi_id": inst_a.id, "region_id": regency.id}),
+            ("admin_a2", roles.ADMIN_INSTANSI, {"instansi_id": inst_a.id, "region_id": regency.id}),
+            ("admin_b", roles.ADMIN_INSTANSI, {"instansi_id": inst_b.id, "region_id": province.id}),
+            ("pp_a1", roles.PEJABAT_PENGHUBUNG, {"instansi_id": inst_a.id, "unit_id": a1.id}),
+            ("pp_a1b", roles.PEJABAT_PENGHUBUNG, {"instansi_id": inst_a.id, "unit_id": a1.id}),
+            ("pp_a2", roles.PEJABAT_PENGHUBUNG, {"instansi_id": inst_a.id, "unit_id": a2.id}),
+            ("pp_b1", roles.PEJABAT_PENGHUBUNG, {"instansi_id": inst_b.id, "unit_id": b1.id}),
+        ]
+        for username, role, scope in users:
+            accounts.create_user(db, username, username.upper(), PASSWORD, role, **scope)
+        return World(province.id, regency.id, inst_a.id, inst_b.id, a1.id, a2.id, b1.id)
+
+
+@pytest.fixture
+def app(services, world):
+    return create_app({"TESTING": True, "SECRET_KEY": "test"}, services=services)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
