@@ -207,7 +207,9 @@ class Engine:
         parent = task.parent
         if parent is None or parent.task_spec.__class__.__name__ != "BoundaryEventSplit":
             return []
-        timers = [self._timer(t) for t in parent.children if t is not task and t.state == TaskState.WAITING]
+        # A non-interrupting timer that already fired still tells when the task was due.
+        timers = [self._timer(t) for t in parent.children
+                  if t is not task and t.state in (TaskState.WAITING, TaskState.READY, TaskState.COMPLETED)]
         return [t for t in timers if t is not None]
 
     @staticmethod

@@ -27,9 +27,10 @@ def _flatten_webargs(messages: dict) -> dict[str, list[str]]:
     for location in messages.values():
         if isinstance(location, dict):
             for name, texts in location.items():
-                fields[name] = texts if isinstance(texts, list) else [str(texts)]
+                texts = texts if isinstance(texts, list) else [texts]
+                fields[name] = [message(t) if isinstance(t, str) else str(t) for t in texts]
         elif isinstance(location, list):
-            fields.setdefault("_body", []).extend(map(str, location))
+            fields.setdefault("_body", []).extend(message(str(t)) for t in location)
     return fields
 
 

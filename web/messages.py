@@ -67,3 +67,17 @@ def message(text: str) -> str:
 for _state in ("completed", "cancelled"):
     MESSAGES[f"task is already {_state}"] = (lambda s: lambda: _("task is already %(state)s", state=s))(_state)
 MESSAGES["task is no longer waiting for input"] = lambda: _("task is no longer waiting for input")
+
+# marshmallow's own messages
+for _text in (
+    "Missing data for required field.",
+    "Not a valid integer.",
+    "Not a valid boolean.",
+    "Not a valid string.",
+    "Not a valid email address.",
+    "Invalid JSON body.",
+    "Not a valid mapping type.",
+    "Field may not be null.",
+    "String does not match expected pattern.",
+):
+    MESSAGES[_text] = (lambda t: lambda: _(t))(_text)
