@@ -144,6 +144,12 @@ def validate(definition: dict[str, Any] | None, data: Any) -> dict[str, Any]:
     return cleaned
 
 
+def condition_holds(condition: str, data: dict[str, Any]) -> bool:
+    """``field:value1,value2`` (the diagram's condition format) against submitted values."""
+    name, _, values = condition.partition(":")
+    return _matches(data.get(name.strip()), [v.strip() for v in values.split(",")])
+
+
 def _matches(value: Any, values: list[str]) -> bool:
     if isinstance(value, bool):
         value = "true" if value else "false"

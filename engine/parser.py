@@ -23,6 +23,8 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, CamundaTaskParser, UserTaskParser
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
+from .timers import clocked
+
 
 class DiagramError(ValueError):
     """A diagram that cannot be deployed; the message says where and why."""
@@ -30,6 +32,13 @@ class DiagramError(ValueError):
 
 def _parse_properties(parser) -> dict[str, str]:
     return CamundaTaskParser.parse_extensions(parser)
+
+
+class _ClockedTimers:
+    """Event parsers mix this in so timers follow the engine's clock (engine/timers.py)."""
+
+    def parse_timer_event(self, event):
+        return clocked(super().parse_timer_event(event))
 
 
 class _UserTaskParser(UserTaskParser):
@@ -51,7 +60,7 @@ class _AutomaticTaskParser(CamundaTaskParser):
         return task
 
 
-class _StartEventParser(CamundaStartEventParser):
+class _StartEventParser(_ClockedTimers, CamundaStartEventParser):
     parse_extensions = _parse_properties
 
 
@@ -59,11 +68,11 @@ class _EndEventParser(CamundaEndEventParser):
     parse_extensions = _parse_properties
 
 
-class _CatchEventParser(CamundaIntermediateCatchEventParser):
+class _CatchEventParser(_ClockedTimers, CamundaIntermediateCatchEventParser):
     parse_extensions = _parse_properties
 
 
-class _BoundaryEventParser(CamundaBoundaryEventParser):
+class _BoundaryEventParser(_ClockedTimers, CamundaBoundaryEventParser):
     parse_extensions = _parse_properties
 
 

@@ -51,7 +51,8 @@ class ReadyTask:
 class PendingTimer:
     id: str
     name: str
-    attached_to: str | None
+    attached_to: str | None       # the activity's BPMN id
+    attached_task_id: str | None  # the activity's task id in this instance
     due_at: datetime
     properties: dict[str, str]
 
@@ -82,8 +83,10 @@ class LoadedSpec:
 
 
 class Engine:
-    def __init__(self, functions: Mapping[str, Callable[..., Any]] | None = None):
-        self.script_engine = make_script_engine(functions)
+    def __init__(self, functions: Mapping[str, Callable[..., Any]] | None = None,
+                 clock: Callable[[], datetime] | None = None):
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.script_engine = make_script_engine(functions, self.clock)
         self._specs: dict[Any, LoadedSpec] = {}
         self._lock = threading.Lock()
 
@@ -131,6 +134,7 @@ class Engine:
         return result
 
     def pending_timers(self, workflow: BpmnWorkflow) -> list[PendingTimer]:
+        """Timers still waiting to fire, with their due moments (known once their activity is entered)."""
         timers = []
         for task in workflow.get_tasks(state=TaskState.WAITING):
             timer = self._timer(task)
@@ -138,11 +142,14 @@ class Engine:
                 timers.append(timer)
         return timers
 
-    def complete(self, workflow: BpmnWorkflow, task_id: str, data: Any) -> tuple[dict[str, Any], StepResult]:
-        """Complete a ready human task with form data; returns the cleaned data and what ran."""
+    def complete(self, workflow: BpmnWorkflow, task_id: str, data: Any,
+                 extra: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], StepResult]:
+        """Complete a ready human task with form data (plus ``extra`` data the domain adds, such as
+        a paused clock); returns the cleaned form data and what ran."""
         task = self._ready_task(workflow, task_id)
         cleaned = validate(form_definition(task.task_spec), data)
         task.data.update(cleaned)
+        task.data.update(extra or {})
         result = StepResult()
         try:
             task.run()
@@ -222,10 +229,11 @@ class Engine:
             return None
         attached = None
         if task.parent is not None and task.parent.task_spec.__class__.__name__ == "BoundaryEventSplit":
-            attached = next((c.task_spec.name for c in task.parent.children
-                             if not isinstance(c.task_spec, CatchingEvent)), None)
+            attached = next((c for c in task.parent.children if not isinstance(c.task_spec, CatchingEvent)), None)
         due = TimerEventDefinition.get_datetime(value).astimezone(timezone.utc)
-        return PendingTimer(str(task.id), spec.name, attached, due, dict(getattr(spec, "extensions", {}) or {}))
+        return PendingTimer(str(task.id), spec.name, attached.task_spec.name if attached else None,
+                            str(attached.id) if attached else None, due,
+                            dict(getattr(spec, "extensions", {}) or {}))
 
 
 def _describe(exc: SpiffWorkflowException) -> str:

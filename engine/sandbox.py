@@ -293,6 +293,13 @@ def _is_plain_data(value: Any) -> bool:
 # --------------------------------------------------------------------------
 
 
+def task_data_helper(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a trusted helper that receives a read-only view of the task data as first argument,
+    so a diagram can write ``sla_due("verify")`` and the helper reads region, tier, pauses."""
+    func.wants_task_data = True  # type: ignore[attr-defined]
+    return func
+
+
 class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
     """Script environment running everything through RestrictedPython.
 
@@ -320,7 +327,7 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
                  external_context: Mapping[str, Any] | None = None) -> Any:
         """Evaluate ``expression`` against ``context`` and return its value."""
         self._check_for_overwrite(context, {})
-        namespace = {**(external_context or {}), **context, **self.globals, **_GUARDS}
+        namespace = {**(external_context or {}), **context, **self._helpers(context), **_GUARDS}
         return self._run(_compile_eval, expression, namespace, eval)
 
     def execute(self, script: str, context: dict[str, Any],
@@ -328,7 +335,7 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         """Run ``script``, then update ``context`` with its plain-data variables."""
         external_context = external_context or {}
         self._check_for_overwrite(context, external_context)
-        namespace = {**external_context, **copy.deepcopy(context), **self.globals, **_GUARDS}
+        namespace = {**external_context, **copy.deepcopy(context), **self._helpers(context), **_GUARDS}
         self._run(_compile_exec, script, namespace, exec)
 
         hidden = set(self.globals) | set(external_context)
@@ -343,6 +350,11 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
 
     def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
         raise ScriptNotAllowed("service tasks are not supported")
+
+    def _helpers(self, context: Mapping[str, Any]) -> dict[str, Callable[..., Any]]:
+        view = types.MappingProxyType(context)
+        return {name: functools.partial(func, view) if getattr(func, "wants_task_data", False) else func
+                for name, func in self.globals.items()}
 
     def _check_for_overwrite(self, context: Mapping[str, Any], external_context: Mapping[str, Any]) -> None:
         clashes = sorted((set(self.globals) | set(external_context)) & set(context))
@@ -413,6 +425,11 @@ def _link_refusal(exc: WorkflowTaskException) -> ScriptNotAllowed | None:
     return exc.__cause__ if isinstance(exc.__cause__, ScriptNotAllowed) else None
 
 
-def make_script_engine(functions: Mapping[str, Callable[..., Any]] | None = None) -> PythonScriptEngine:
-    """SpiffWorkflow script engine running scripts in the RestrictedPython sandbox."""
-    return SandboxedScriptEngine(environment=SandboxedEnvironment(functions))
+def make_script_engine(functions: Mapping[str, Callable[..., Any]] | None = None,
+                       clock: Callable[[], Any] | None = None) -> PythonScriptEngine:
+    """SpiffWorkflow script engine running scripts in the RestrictedPython sandbox.
+
+    ``clock`` (returning an aware datetime) is what timers compare their due dates with."""
+    engine = SandboxedScriptEngine(environment=SandboxedEnvironment(functions))
+    engine.clock = clock
+    return engine

@@ -19,7 +19,7 @@ from migrations import upgrade
 from web import create_app
 from workflows import accounts, roles
 from workflows.db import transaction
-from workflows.models import Base, Instansi, Region, Unit
+from workflows.models import Instansi, Region, Unit
 from workflows.service import Aduan
 
 PG_URL = os.environ.get("ADUAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -64,33 +64,44 @@ def sqlite_template(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def pg_database():
-    """One freshly created and migrated PostgreSQL database for the whole run."""
-    name = f"aduan_test_{uuid.uuid4().hex[:8]}"
+def pg_admin():
     admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    yield admin
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_admin):
+    """A freshly created and migrated PostgreSQL database that each test copies (CREATE ... TEMPLATE)."""
+    name = f"aduan_tpl_{uuid.uuid4().hex[:8]}"
+    with pg_admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    upgrade(_pg_url(name))
+    yield name
+    with pg_admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _pg_url(name: str) -> str:
+    return sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture
 def database_url(backend, request, tmp_path):
+    """A fresh copy of the migrated template database for every test, on either backend."""
     if backend == "sqlite":
         path = tmp_path / "aduan.sqlite3"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite:///{path}"
-    url = request.getfixturevalue("pg_database")
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
-    return url
+        yield f"sqlite:///{path}"
+        return
+    admin = request.getfixturevalue("pg_admin")
+    template = request.getfixturevalue("pg_template")
+    name = f"aduan_t_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield _pg_url(name)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @dataclass

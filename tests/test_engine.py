@@ -1,7 +1,7 @@
 """The engine adapter: sandboxed diagrams, spec-free state, forms from the diagram, live timers."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
@@ -10,15 +10,22 @@ from engine import serializer
 from engine.forms import FormInvalid, validate
 from engine.parser import DiagramError
 from engine.runtime import Engine
+from engine.sandbox import task_data_helper
 from tests.helpers import Api
-from web import create_app
 from workflows.db import transaction
 from workflows.errors import Invalid
-from workflows.models import AuditEvent, HumanTask, ProcessInstance
+from workflows.models import HumanTask, ProcessInstance
 from workflows.registry import NATIONAL_SOP, bundled_dir
-from workflows.service import Aduan
 
 SOP = (bundled_dir() / "sop_nasional.bpmn").read_text(encoding="utf-8")
+
+
+@task_data_helper
+def _far_future(data, step):
+    return "2999-01-01T00:00:00+00:00"
+
+
+FUNCTIONS = {"sla_due": _far_future}
 
 ESCAPES = [
     "__import__('os').system('true') == 0",
@@ -69,7 +76,7 @@ def test_deploy_refuses_broken_diagrams_and_versions_real_changes(services, worl
 
 
 def test_state_is_stored_without_the_spec_and_round_trips():
-    engine = Engine(functions={"working_days": lambda n: "2999-01-01T00:00:00+00:00"})
+    engine = Engine(functions=FUNCTIONS)
     loaded = engine.spec("k", SOP, NATIONAL_SOP)
     assert engine.spec("k", SOP, NATIONAL_SOP) is loaded  # parsed once
     workflow, _ = engine.start(loaded, {"instansi_id": 1, "unit_id": None})
@@ -87,7 +94,7 @@ def test_state_is_stored_without_the_spec_and_round_trips():
 
 
 def test_form_validation_follows_the_diagram():
-    engine = Engine(functions={"working_days": lambda n: "2999-01-01T00:00:00+00:00"})
+    engine = Engine(functions=FUNCTIONS)
     loaded = engine.spec("k", SOP, NATIONAL_SOP)
     workflow, _ = engine.start(loaded, {"instansi_id": 1})
     form = engine.ready_tasks(workflow)[0].form
@@ -107,21 +114,3 @@ def test_parse_errors_are_readable():
     with pytest.raises(DiagramError) as caught:
         Engine().spec("x", "<definitions/>", "nope")
     assert str(caught.value)
-
-
-def test_a_missed_verification_limit_escalates_without_stopping_the_work(database_url, world):
-    """With a clock 30 days back, the 3-working-day timer is already due when verification starts."""
-    past = datetime.now(timezone.utc) - timedelta(days=30)
-    services = Aduan(database_url, clock=lambda: past)
-    try:
-        api = Api(create_app({"TESTING": True, "SECRET_KEY": "t"}, services=services).test_client(), world)
-        tid = api.submit()["tracking_id"]
-        verify = api.task_for("admin_a", tid)
-        assert verify["due_at"].startswith((past + timedelta(days=3)).date().isoformat()[:7])
-        with transaction(services.sessions) as db:
-            breaches = db.scalars(select(AuditEvent).where(AuditEvent.action == "sla_breach")).all()
-        assert [(b.task_name, b.data["step"]) for b in breaches] == [("verify_escalation", "verify")]
-        assert api.complete("admin_a", verify["id"], {"action": "dispatch", "unit_id": world.unit_a1}).status_code == 200
-        assert "sla_breach" in [e["action"] for e in api.track(tid).json["timeline"]]
-    finally:
-        services.sql_engine.dispose()

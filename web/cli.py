@@ -48,9 +48,142 @@ def seed_demo(if_empty: bool) -> None:
         click.echo(line)
 
 
+@cli.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-scheduler", is_flag=True, help="Do not run the SLA sweep inside the server.")
+@with_appcontext
+def run(host: str, port: int, no_scheduler: bool) -> None:
+    """Serve the app (development server) with the SLA scheduler running inside it."""
+    from sla.worker import interval_seconds, start_background
+    if not no_scheduler:
+        start_background(_services())
+        click.echo(f"SLA sweep every {interval_seconds():g}s")
+    current_app.run(host=host, port=port, use_reloader=False, threaded=True)
+
+
+@cli.command("worker")
+@click.option("--interval", type=float, default=None, help="Seconds between sweeps (ADUAN_SWEEP_SECONDS, 5).")
+@with_appcontext
+def worker(interval: float | None) -> None:
+    """Run the SLA scheduler in this process (run as many as you like against PostgreSQL)."""
+    import logging
+
+    from sla.worker import run_forever
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    click.echo("SLA worker started")
+    run_forever(_services(), interval)
+
+
+@cli.command("sweep")
+@with_appcontext
+def sweep_once() -> None:
+    """Run one SLA sweep now and say what it did."""
+    from sla.sweep import sweep
+    result = sweep(_services())
+    click.echo(f"{result.fired} handled, {result.failed} failed {result.kinds}")
+
+
+@cli.command("simulate")
+@click.option("--days", type=float, required=True, help="How far to move the clock forward.")
+@click.option("--step-hours", type=float, default=6, show_default=True, help="Sweep after every step.")
+@with_appcontext
+def simulate(days: float, step_hours: float) -> None:
+    """Fast-forward a demo database: move its shared clock and sweep, so escalations can be watched.
+
+    Every process on this database (server, workers) follows the moved clock within seconds."""
+    from datetime import timedelta
+
+    from sla.simulation import fast_forward
+    if days <= 0 or step_hours <= 0:
+        raise click.BadParameter("--days and --step-hours must be positive")
+    for moment, result in fast_forward(_services(), timedelta(days=days), timedelta(hours=step_hours)):
+        if result.fired or result.failed:
+            click.echo(f"{moment:%Y-%m-%d %H:%M} UTC: {result.fired} handled {result.kinds}"
+                       + (f", {result.failed} failed" if result.failed else ""))
+    click.echo(f"clock now {_services().clock():%Y-%m-%d %H:%M} UTC")
+
+
+@cli.group("sla")
+def sla_group() -> None:
+    """Time-limit rules: limits, calendar overrides, escalation chains (national or per region)."""
+
+
+@sla_group.command("limit")
+@click.argument("step")
+@click.argument("limit")
+@click.option("--tier", default="", help="Follow-up tier: ringan, normatif, tanpa_pemeriksaan, pemeriksaan.")
+@click.option("--region", default=None, help="Region code; national when omitted.")
+@with_appcontext
+def sla_limit(step: str, limit: str, tier: str, region: str | None) -> None:
+    """Set a time limit, e.g. `aduan sla limit follow_up 7WD --tier normatif --region 32.73`."""
+    from workflows import sla_rules
+    with transaction(_services().sessions) as db:
+        row = sla_rules.set_limit(db, step, limit, tier, sla_rules.region_by_code(db, region))
+        click.echo(f"{row.step}{'/' + row.tier if row.tier else ''} = {row.limit} ({region or 'national'})")
+
+
+@sla_group.command("day")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.argument("kind", type=click.Choice(["off", "on"]))
+@click.option("--region", default=None, help="Region code; national when omitted.")
+@click.option("--note", default="")
+@with_appcontext
+def sla_day(day, kind: str, region: str | None, note: str) -> None:
+    """Add a day off (off) or cancel a holiday (on), e.g. `aduan sla day 2025-04-09 off --region 32.73`."""
+    from workflows import sla_rules
+    with transaction(_services().sessions) as db:
+        sla_rules.set_day(db, day.date(), kind, sla_rules.region_by_code(db, region), note)
+    click.echo(f"{day.date()} {kind} ({region or 'national'})")
+
+
+@sla_group.command("chain")
+@click.argument("levels")
+@click.option("--region", default=None, help="Region code; national when omitted.")
+@with_appcontext
+def sla_chain(levels: str, region: str | None) -> None:
+    """Set the escalation chain, e.g. `pejabat_penghubung:2WD,admin_instansi:2WD,admin_koordinator:3WD`."""
+    from workflows import sla_rules
+    pairs = []
+    for part in levels.split(","):
+        role, _, after = part.partition(":")
+        pairs.append((role.strip(), after.strip() or "2WD"))
+    with transaction(_services().sessions) as db:
+        rows = sla_rules.set_chain(db, pairs, sla_rules.region_by_code(db, region))
+    click.echo(" -> ".join(f"{r.role} ({r.after})" for r in rows))
+
+
+@sla_group.command("due")
+@click.argument("limit")
+@click.option("--region", default=None, help="Region code; national calendar when omitted.")
+@click.option("--start", default=None, help="ISO datetime with offset; now when omitted.")
+@with_appcontext
+def sla_due(limit: str, region: str | None, start: str | None) -> None:
+    """Show when a limit started at a moment falls due, e.g. `aduan sla due 3WD --start 2025-03-28T10:00+07:00`."""
+    from datetime import datetime
+
+    from sla.calendar import Limit
+    from workflows import sla_rules
+    services = _services()
+    with transaction(services.sessions) as db:
+        found = sla_rules.region_by_code(db, region)
+    try:
+        begin = datetime.fromisoformat(start) if start else services.clock()
+        parsed = Limit.parse(limit)
+        calendar = services.policy.calendar(found.id if found else None)
+        due = calendar.due(begin, parsed)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    click.echo(due.astimezone(calendar.zone).isoformat() if hasattr(calendar, "zone") else due.isoformat())
+
+
 def main() -> None:
     try:
         cli.main(prog_name="aduan")
     except DomainError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from engine.runtime import Engine, EngineError, ReadyTask, StepResult
 
-from . import audit, statuses
+from . import audit, deadlines, statuses
 from .clock import Clock
 from .errors import Conflict
 from .models import Complaint, HumanTask, Instansi, ProcessDefinition, ProcessInstance, Region, Unit
+from .policy import SlaPolicy
 from .registry import NATIONAL_SOP, Registry
 from .roles import PELAPOR, task_role
 
@@ -24,10 +25,11 @@ OPEN = "open"
 
 
 class Progress:
-    def __init__(self, registry: Registry, clock: Clock):
+    def __init__(self, registry: Registry, clock: Clock, policy: SlaPolicy):
         self.registry = registry
         self.engine: Engine = registry.engine
         self.clock = clock
+        self.policy = policy
 
     def start(self, session: Session, complaint: Complaint) -> ProcessInstance:
         definition = self.registry.active(session, NATIONAL_SOP, complaint.region)
@@ -60,6 +62,10 @@ class Progress:
         self._mirror_data(session, complaint, self.engine.data(workflow))
         ready = self.engine.ready_tasks(workflow)
         tasks = self._project(session, complaint, instance, ready, now)
+        session.flush()
+        deadlines.sync(session, self.policy, complaint, instance, self.engine.pending_timers(workflow),
+                       {t.spiff_task_id: t for t in tasks}, now)
+        deadlines.end_escalations(session, instance.id, now)
         self._record_steps(session, complaint, result, now)
         self.set_status(session, complaint, self._status(workflow, ready, tasks), actor)
         if instance.completed and complaint.closed_at is None:
@@ -73,6 +79,16 @@ class Progress:
         audit.record(session, complaint.id, actor, "status_changed", self.clock(),
                      data={"from": complaint.status, "to": status}, public=True)
         complaint.status = status
+
+    def fire_timers(self, session: Session, complaint: Complaint, instance: ProcessInstance) -> StepResult:
+        """Let the engine fire whatever timers are due by the clock, and store the outcome."""
+        workflow = self.open(session, instance)
+        try:
+            result = self.engine.fire_due_timers(workflow)
+        except EngineError as exc:
+            raise Conflict(f"the process could not continue: {exc}") from exc
+        self.save(session, complaint, instance, workflow, result, audit.SYSTEM)
+        return result
 
     def task_properties(self, session: Session, task: HumanTask) -> dict[str, str]:
         instance = session.get(ProcessInstance, task.instance_id)
@@ -98,7 +114,7 @@ class Progress:
                  ready: list[ReadyTask], now) -> list[HumanTask]:
         """Close rows whose task is gone, add rows for new ready tasks, refresh the rest."""
         rows = {t.spiff_task_id: t for t in session.scalars(select(HumanTask).where(
-            HumanTask.instance_id == instance.id, HumanTask.state == OPEN))}
+            HumanTask.instance_id == instance.id, HumanTask.kind == "bpmn", HumanTask.state == OPEN))}
         wanted = {t.id: t for t in ready}
         for spiff_id, row in rows.items():
             if spiff_id not in wanted:

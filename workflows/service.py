@@ -7,22 +7,25 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.runtime import Engine
 
 from . import script_functions
-from .clock import Clock, system_clock
+from .clock import Clock, OffsetClock
 from .complaints import Complaints
 from .db import make_engine, make_session_factory
+from .policy import SlaPolicy
 from .progress import Progress
 from .registry import Registry
 from .tasks import Tasks
 
 
 class Aduan:
-    def __init__(self, database_url: str | None = None, clock: Clock = system_clock,
+    def __init__(self, database_url: str | None = None, clock: Clock | None = None,
                  sql_engine: SqlEngine | None = None):
-        self.clock = clock
         self.sql_engine = sql_engine or make_engine(database_url)
         self.sessions: sessionmaker[Session] = make_session_factory(self.sql_engine)
-        self.engine = Engine(functions=script_functions.build(clock))
+        # Default: wall clock plus the offset `aduan simulate` may have stored in the database.
+        self.clock: Clock = clock or OffsetClock(self.sessions)
+        self.policy = SlaPolicy(self.sessions)
+        self.engine = Engine(functions=script_functions.build(self.clock, self.policy), clock=self.clock)
         self.registry = Registry(self.engine)
-        self.progress = Progress(self.registry, clock)
+        self.progress = Progress(self.registry, self.clock, self.policy)
         self.tasks = Tasks(self.progress)
         self.complaints = Complaints(self.progress, self.tasks)

@@ -9,7 +9,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.forms import FormInvalid, validate
+from engine.forms import FormInvalid, condition_holds, validate
+from engine.runtime import ReadyTask
 from engine.runtime import EngineError, TaskNotReady
 
 from . import audit, rules
@@ -17,6 +18,11 @@ from .errors import Conflict, DomainError, Invalid, NotFound
 from .models import Complaint, HumanTask, Instansi, ProcessInstance, Unit, User
 from .progress import Progress
 from .scope import task_scope_filter
+
+# Escalation tasks live outside the diagram: the officer called in records what they did about it.
+ESCALATION_FORM = {"key": "escalation", "fields": [
+    {"id": "note", "label": "Tindakan pembinaan", "type": "string", "default": None, "required": True,
+     "maxlength": 2000}]}
 
 RACE_MESSAGE = "this complaint was changed by someone else at the same time; reload and try again"
 
@@ -72,6 +78,8 @@ class Tasks:
     def form(self, session: Session, task: HumanTask) -> dict[str, Any] | None:
         if task.state != "open":
             return None
+        if task.kind == "escalation":
+            return ESCALATION_FORM
         workflow = self.progress.open(session, session.get(ProcessInstance, task.instance_id))
         for ready in self.progress.engine.ready_tasks(workflow):
             if ready.id == task.spiff_task_id:
@@ -113,7 +121,26 @@ class Tasks:
     def complete(self, session: Session, task_id: int, user: User, data: Any) -> HumanTask:
         task = self.get(session, task_id)
         rules.check("complete", task, user)
+        if task.kind == "escalation":
+            return self._acknowledge(session, task, data, audit.officer(user))
         return self._complete(session, task, data, audit.officer(user))
+
+    def _acknowledge(self, session: Session, task: HumanTask, data: Any, actor: audit.Actor) -> HumanTask:
+        try:
+            cleaned = validate(ESCALATION_FORM, data)
+        except FormInvalid as exc:
+            raise form_errors(exc) from exc
+        now = self.clock()
+        done = session.execute(update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "open")
+                               .values(state="completed", completed_at=now, completed_by_id=actor.user.id,
+                                       assignee_id=task.assignee_id or actor.user.id)
+                               .execution_options(synchronize_session=False))
+        if done.rowcount != 1:
+            raise Conflict("task changed just now; reload and try again")
+        session.refresh(task)
+        audit.record(session, task.complaint_id, actor, "escalation_handled", now, task_name=task.name,
+                     data={"title": task.title, **cleaned})
+        return task
 
     def reply(self, session: Session, complaint: Complaint, data: Any) -> HumanTask:
         """The reporter answers the task waiting for them (more information, or the follow-up)."""
@@ -125,6 +152,25 @@ class Tasks:
         rules.check("reply", task, None)
         return self._complete(session, task, data, audit.CITIZEN)
 
+    def _clock_data(self, session: Session, complaint: Complaint, task: HumanTask, ready: ReadyTask,
+                    cleaned: dict[str, Any], actor: audit.Actor) -> dict[str, Any]:
+        """Pause a step's clock when the diagram says this answer pauses it (``sla_pause_when``, e.g.
+        a deferral): keep the working time left, so the step resumes with it. Any other answer
+        clears it."""
+        step = ready.properties.get("sla_step")
+        if not step:
+            return {}
+        remaining = dict(ready.data.get("sla_remaining") or {})
+        pause = ready.properties.get("sla_pause_when")
+        if pause and condition_holds(pause, cleaned) and task.due_at is not None:
+            calendar = self.progress.policy.calendar(complaint.region_id)
+            remaining[step] = max(1, calendar.working_seconds_between(self.clock(), task.due_at))
+            audit.record(session, complaint.id, actor, "sla_paused", self.clock(), task_name=task.name,
+                         data={"step": step, "remaining_seconds": remaining[step]}, public=False)
+        else:
+            remaining.pop(step, None)
+        return {"sla_remaining": remaining}
+
     def _complete(self, session: Session, task: HumanTask, data: Any, actor: audit.Actor) -> HumanTask:
         complaint = session.get(Complaint, task.complaint_id)
         instance = session.get(ProcessInstance, task.instance_id)
@@ -135,7 +181,8 @@ class Tasks:
         try:
             cleaned = validate(ready.form, data)
             _check_references(session, complaint, ready.form, cleaned)
-            cleaned, result = self.progress.engine.complete(workflow, task.spiff_task_id, cleaned)
+            clock_data = self._clock_data(session, complaint, task, ready, cleaned, actor)
+            cleaned, result = self.progress.engine.complete(workflow, task.spiff_task_id, cleaned, clock_data)
         except FormInvalid as exc:
             raise form_errors(exc) from exc
         except TaskNotReady as exc:

@@ -3,6 +3,8 @@ from .base import Base, utcnow
 from .complaint import AuditEvent, Complaint, ReporterContact
 from .org import ApiToken, Instansi, Region, Unit, User
 from .process import HumanTask, ProcessDefinition, ProcessInstance
+from .sla import CalendarOverride, Deadline, EscalationLevel, Notification, Setting, SlaBreach, SlaLimit
 
 __all__ = ["Base", "utcnow", "AuditEvent", "Complaint", "ReporterContact", "ApiToken", "Instansi",
-           "Region", "Unit", "User", "HumanTask", "ProcessDefinition", "ProcessInstance"]
+           "Region", "Unit", "User", "HumanTask", "ProcessDefinition", "ProcessInstance",
+           "CalendarOverride", "Deadline", "EscalationLevel", "Notification", "Setting", "SlaBreach", "SlaLimit"]

@@ -50,7 +50,8 @@ class HumanTask(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"))
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
-    spiff_task_id: Mapped[str] = mapped_column(String(36))
+    spiff_task_id: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(20), default="bpmn")  # bpmn | escalation
     name: Mapped[str] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(40))
@@ -64,3 +65,4 @@ class HumanTask(Base):
     claimed_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    source_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_tasks.id"))  # escalations: the late task
