@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from workflows.db import database_url, transaction
-from workflows.errors import DomainError
+from workflows.errors import DomainError, Invalid
 
 
 def _services():
@@ -181,7 +181,11 @@ def main() -> None:
     try:
         cli.main(prog_name="aduan")
     except DomainError as exc:
-        click.echo(f"error: {exc.message}", err=True)
+        detail = ""
+        if isinstance(exc, Invalid):
+            detail = "; ".join(f"{name}: " + ", ".join(code + (f" {params}" if params else "") for code, params in errs)
+                               for name, errs in exc.fields.items())
+        click.echo(f"error: {exc.message}" + (f" ({detail})" if detail else ""), err=True)
         sys.exit(2)
 
 
