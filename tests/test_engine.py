@@ -68,6 +68,11 @@ def test_deploy_refuses_broken_diagrams_and_versions_real_changes(services, worl
             services.registry.deploy(db, NATIONAL_SOP, "<bpmn:definitions")
         with pytest.raises(Invalid):
             services.registry.deploy(db, NATIONAL_SOP, SOP.replace('targetRef="verify"', 'targetRef="nowhere"'))
+        roleless = SOP.replace('camunda:candidateGroups="admin_instansi"', "").replace(
+            'name="Admin Instansi"', 'name="Bagian Umum"')
+        with pytest.raises(Invalid) as caught:
+            services.registry.deploy(db, NATIONAL_SOP, roleless)
+        assert "verify" in caught.value.message and "role" in caught.value.message
         same = services.registry.deploy(db, NATIONAL_SOP, SOP)
         assert same.version == 1
         changed = services.registry.deploy(db, NATIONAL_SOP, SOP.replace("Verifikasi laporan", "Verifikasi"))

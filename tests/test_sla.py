@@ -101,6 +101,9 @@ def test_reminder_then_breach_then_escalation_up_the_chain(clocked, world):
         [note] = db.scalars(select(Notification)).all()
         assert (note.kind, note.role, note.instansi_id) == ("reminder", "admin_instansi", world.inst_a)
     assert [e.data["step"] for e in _events(services, "sla_reminder")] == ["verify"]
+    seen = api.client.get("/api/notifications", headers=api.auth("admin_a")).json
+    assert [(n["kind"], n["data"]["tracking_id"]) for n in seen] == [("reminder", tid)]
+    assert api.client.get("/api/notifications", headers=api.auth("admin_b")).json == []
 
     clock.set(wib(2025, 7, 10, 16, 30))
     assert sweep(services).kinds == {"timer": 1}

@@ -9,7 +9,7 @@ from flask_smorest import Api
 from workflows.service import Aduan
 
 from . import config, errors, i18n
-from .api import auth, complaints, reference, tasks
+from .api import auth, complaints, notifications, reference, tasks
 
 
 def create_app(overrides: dict[str, Any] | None = None, services: Aduan | None = None) -> Flask:
@@ -19,7 +19,8 @@ def create_app(overrides: dict[str, Any] | None = None, services: Aduan | None =
     app.extensions["aduan"] = services or Aduan(app.config.get("DATABASE_URL"))
     i18n.init_app(app)
     api = Api(app)
-    for blueprint in (auth.blp, complaints.blp, complaints.officer_blp, tasks.blp, reference.blp):
+    for blueprint in (auth.blp, complaints.blp, complaints.officer_blp, tasks.blp, notifications.blp,
+                      reference.blp):
         api.register_blueprint(blueprint)
     errors.init_app(app)
 

@@ -185,3 +185,12 @@ class UnitOut(Schema):
     code = fields.String()
     name = fields.String()
     instansi_id = fields.Integer()
+
+
+class NotificationOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    complaint_id = fields.Integer()
+    data = fields.Dict()
+    created_at = fields.DateTime()
+    read_at = fields.DateTime(allow_none=True)

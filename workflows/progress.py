@@ -19,7 +19,7 @@ from .errors import Conflict
 from .models import Complaint, HumanTask, Instansi, ProcessDefinition, ProcessInstance, Region, Unit
 from .policy import SlaPolicy
 from .registry import NATIONAL_SOP, Registry
-from .roles import PELAPOR, task_role
+from .roles import task_role
 
 OPEN = "open"
 
@@ -127,7 +127,7 @@ class Progress:
             if row is None:
                 row = HumanTask(instance_id=instance.id, complaint_id=complaint.id, spiff_task_id=spiff_id,
                                 name=task.name, title=task.title,
-                                role=task_role(task.candidate_groups, task.lane) or PELAPOR,
+                                role=task_role(task.candidate_groups, task.lane) or "unassigned",
                                 created_at=now, state=OPEN)
                 session.add(row)
             row.instansi_id = complaint.instansi_id

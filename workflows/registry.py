@@ -13,6 +13,7 @@ from engine.runtime import Engine, LoadedSpec
 
 from .errors import Invalid, NotFound
 from .models import ProcessDefinition, Region
+from .roles import OFFICER_ROLES, PELAPOR, task_role
 
 NATIONAL_SOP = "sop_nasional"
 
@@ -29,9 +30,15 @@ class Registry:
                deployed_by_id: int | None = None) -> ProcessDefinition:
         """Deploy a new version if the diagram changed; an identical diagram returns the current one."""
         try:
-            self.engine.validate_diagram(bpmn_xml, key)
+            user_tasks = self.engine.validate_diagram(bpmn_xml, key)
         except DiagramError as exc:
             raise Invalid({"bpmn": [("invalid_diagram", {"reason": str(exc)})]}, str(exc)) from exc
+        for name, groups, lane in user_tasks:
+            role = task_role(groups, lane)
+            if role not in (*OFFICER_ROLES, PELAPOR):
+                reason = (f"user task {name!r} has no known role: set camunda:candidateGroups to one of "
+                          f"{', '.join((*OFFICER_ROLES, PELAPOR))} or put it in a known lane")
+                raise Invalid({"bpmn": [("invalid_diagram", {"reason": reason})]}, reason)
         digest = hashlib.sha256(bpmn_xml.encode("utf-8")).hexdigest()
         latest = self._latest(session, key, variant)
         if latest is not None and latest.sha256 == digest:
