@@ -59,7 +59,8 @@ def run(host: str, port: int, no_scheduler: bool) -> None:
     if not no_scheduler:
         start_background(_services())
         click.echo(f"SLA sweep every {interval_seconds():g}s")
-    current_app.run(host=host, port=port, use_reloader=False, threaded=True)
+    from werkzeug.serving import run_simple
+    run_simple(host, port, current_app._get_current_object(), use_reloader=False, threaded=True)
 
 
 @cli.command("worker")
