@@ -103,3 +103,22 @@ def test_audit_trail_is_append_only(services, world, client):
     with transaction(services.sessions) as db:
         actions = db.scalars(select(AuditEvent.action)).all()
     assert "tampered" not in actions and "submitted" in actions
+
+
+def test_a_claim_between_read_and_write_makes_the_completion_lose(services, world, client):
+    """Officer B reads an unclaimed task; A claims it; B's completion must not overwrite A's claim."""
+    api = Api(client, world)
+    _tid, verify = _dispatch_task(api)
+    slow = services.sessions()
+    try:
+        b = slow.scalars(select(User).where(User.username == "admin_a2")).one()
+        held = slow.get(HumanTask, verify["id"])  # B has read the task: unclaimed, version 1
+        assert held.assignee_id is None
+        assert api.claim("admin_a", verify["id"]).status_code == 200
+        with pytest.raises(Conflict):
+            services.tasks.complete(slow, verify["id"], b, {"action": "dispatch", "unit_id": world.unit_a1})
+        slow.rollback()
+    finally:
+        slow.close()
+    task = api.task_for("admin_a", _tid)
+    assert task["state"] == "open" and task["name"] == "verify"

@@ -57,7 +57,8 @@ def end_escalations(session: Session, instance_id: int, now: datetime) -> None:
                                         HumanTask.state != "open").scalar_subquery()
     session.execute(update(HumanTask).where(
         HumanTask.kind == "escalation", HumanTask.state == "open", HumanTask.source_task_id.in_(closed))
-        .values(state="resolved", completed_at=now).execution_options(synchronize_session=False))
+        .values(state="resolved", completed_at=now, lock_version=HumanTask.lock_version + 1)
+        .execution_options(synchronize_session=False))
     session.execute(update(Deadline).where(
         Deadline.instance_id == instance_id, Deadline.kind == "escalate", Deadline.state == "pending",
         Deadline.human_task_id.in_(closed))

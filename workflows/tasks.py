@@ -93,7 +93,7 @@ class Tasks:
         now = self.clock()
         done = session.execute(update(HumanTask).where(
             HumanTask.id == task.id, HumanTask.state == "open", HumanTask.assignee_id.is_(None))
-            .values(assignee_id=user.id, claimed_at=now).execution_options(synchronize_session=False))
+            .values(assignee_id=user.id, claimed_at=now, lock_version=HumanTask.lock_version + 1).execution_options(synchronize_session=False))
         if done.rowcount != 1:
             raise Conflict("task was claimed by someone else just now")
         session.refresh(task)
@@ -108,7 +108,7 @@ class Tasks:
         rules.check("unclaim", task, user)
         done = session.execute(update(HumanTask).where(
             HumanTask.id == task.id, HumanTask.state == "open", HumanTask.assignee_id == task.assignee_id)
-            .values(assignee_id=None, claimed_at=None).execution_options(synchronize_session=False))
+            .values(assignee_id=None, claimed_at=None, lock_version=HumanTask.lock_version + 1).execution_options(synchronize_session=False))
         if done.rowcount != 1:
             raise Conflict("task changed just now; reload and try again")
         session.refresh(task)
@@ -133,7 +133,8 @@ class Tasks:
         now = self.clock()
         done = session.execute(update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "open")
                                .values(state="completed", completed_at=now, completed_by_id=actor.user.id,
-                                       assignee_id=task.assignee_id or actor.user.id)
+                                       assignee_id=task.assignee_id or actor.user.id,
+                                       lock_version=HumanTask.lock_version + 1)
                                .execution_options(synchronize_session=False))
         if done.rowcount != 1:
             raise Conflict("task changed just now; reload and try again")
