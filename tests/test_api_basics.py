@@ -60,3 +60,14 @@ def test_session_login_works_for_browsers(client, world):
     assert me.status_code == 200 and me.json["username"] == "admin_a"
     client.post("/api/auth/logout")
     assert client.get("/api/auth/me").status_code == 401
+
+
+def test_task_list_filters_by_tracking_id_and_status(client, world):
+    api = Api(client, world)
+    first, second = api.submit()["tracking_id"], api.submit()["tracking_id"]
+    found = api.tasks("admin_a", tracking_id=second.lower())
+    assert [t["tracking_id"] for t in found] == [second]
+    assert {t["tracking_id"] for t in api.tasks("admin_a", status="belum_diproses")} == {first, second}
+    assert api.tasks("admin_a", status="dipending") == []
+    r = client.get("/api/tasks", query_string={"status": "kacau"}, headers=api.auth("admin_a"))
+    assert r.status_code == 422 and "status" in r.json["fields"]

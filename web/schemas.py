@@ -142,6 +142,7 @@ class TaskQueryIn(Schema):
     mine = fields.Boolean(load_default=True)
     group = fields.Boolean(load_default=True)
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    tracking_id = fields.String(load_default=None, validate=validate.Length(1, 20))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
 

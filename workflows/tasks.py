@@ -37,6 +37,7 @@ class TaskQuery:
     mine: bool = True          # tasks claimed by me
     group: bool = True         # unclaimed tasks of my role in my scope
     status: str | None = None  # complaint status
+    tracking_id: str | None = None
     limit: int = 50
     offset: int = 0
 
@@ -67,6 +68,8 @@ class Tasks:
                 .limit(query.limit).offset(query.offset))
         if query.status:
             stmt = stmt.where(Complaint.status == query.status)
+        if query.tracking_id:
+            stmt = stmt.where(Complaint.tracking_id == query.tracking_id.strip().upper())
         return [(t, c) for t, c in session.execute(stmt)]
 
     def get(self, session: Session, task_id: int) -> HumanTask:
