@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run serve test test-sqlite migrate seed clean
+.PHONY: install run serve test test-sqlite migrate seed bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ run: seed
 # ADUAN_REQUIRE_POSTGRES=1 turns an unreachable PostgreSQL into a failure.
 test: install
 	ADUAN_TEST_POSTGRES_URL=$${ADUAN_TEST_POSTGRES_URL:-$(PG_TEST_URL)} $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# SLA sweep benchmark on PostgreSQL (ADUAN_BENCH_POSTGRES_URL, default postgres@127.0.0.1:5432);
+# results and method in docs/PERFORMANCE.md.
+bench: install
+	$(BIN)/python bench/sla_sweep.py
 
 clean:
 	rm -rf $(VENV) instance *.egg-info .pytest_cache

@@ -104,6 +104,9 @@ class Engine:
                                   task_spec.lane))
         return tasks
 
+    def cached_spec(self, cache_key: Any) -> LoadedSpec | None:
+        return self._specs.get(cache_key)
+
     def spec(self, cache_key: Any, bpmn_xml: str, process_id: str) -> LoadedSpec:
         """The parsed spec of a deployed version; each version is parsed once per process."""
         loaded = self._specs.get(cache_key)

@@ -56,7 +56,8 @@ def end_escalations(session: Session, instance_id: int, now: datetime) -> None:
     closed = select(HumanTask.id).where(HumanTask.instance_id == instance_id, HumanTask.kind == "bpmn",
                                         HumanTask.state != "open").scalar_subquery()
     session.execute(update(HumanTask).where(
-        HumanTask.kind == "escalation", HumanTask.state == "open", HumanTask.source_task_id.in_(closed))
+        HumanTask.instance_id == instance_id, HumanTask.kind == "escalation", HumanTask.state == "open",
+        HumanTask.source_task_id.in_(closed))
         .values(state="resolved", completed_at=now, lock_version=HumanTask.lock_version + 1)
         .execution_options(synchronize_session=False))
     session.execute(update(Deadline).where(

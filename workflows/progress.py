@@ -16,7 +16,7 @@ from engine.runtime import Engine, EngineError, ReadyTask, StepResult
 from . import audit, deadlines, statuses
 from .clock import Clock
 from .errors import Conflict
-from .models import Complaint, HumanTask, Instansi, ProcessDefinition, ProcessInstance, Region, Unit
+from .models import Complaint, HumanTask, Instansi, ProcessInstance, Region, Unit
 from .policy import SlaPolicy
 from .registry import NATIONAL_SOP, Registry
 from .roles import task_role
@@ -49,8 +49,7 @@ class Progress:
         return instance
 
     def open(self, session: Session, instance: ProcessInstance):
-        definition = instance_definition(session, instance)
-        return self.engine.load(self.registry.loaded(definition), instance.state)
+        return self.engine.load(self.registry.loaded_by_id(session, instance.definition_id), instance.state)
 
     def save(self, session: Session, complaint: Complaint, instance: ProcessInstance, workflow,
              result: StepResult, actor: audit.Actor, store: bool = True) -> None:
@@ -92,7 +91,7 @@ class Progress:
 
     def task_properties(self, session: Session, task: HumanTask) -> dict[str, str]:
         instance = session.get(ProcessInstance, task.instance_id)
-        loaded = self.registry.loaded(instance_definition(session, instance))
+        loaded = self.registry.loaded_by_id(session, instance.definition_id)
         spec = loaded.spec.task_specs.get(task.name)
         return dict(getattr(spec, "extensions", {}) or {})
 
@@ -162,10 +161,6 @@ class Progress:
             elif step.kind == "EndEvent" and props.get("outcome"):
                 audit.record(session, complaint.id, audit.SYSTEM, "process_ended", now, task_name=step.name,
                              data={"outcome": props["outcome"], "title": step.title}, public=True)
-
-
-def instance_definition(session: Session, instance: ProcessInstance) -> ProcessDefinition:
-    return session.get(ProcessDefinition, instance.definition_id)
 
 
 def _province_id(session: Session, region_id: int) -> int:

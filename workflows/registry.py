@@ -74,6 +74,16 @@ class Registry:
     def loaded(self, definition: ProcessDefinition) -> LoadedSpec:
         return self.engine.spec(definition.id, definition.bpmn_xml, definition.key)
 
+    def loaded_by_id(self, session: Session, definition_id: int) -> LoadedSpec:
+        """A deployed version is immutable: once parsed, it is served without reading its row again."""
+        cached = self.engine.cached_spec(definition_id)
+        if cached is not None:
+            return cached
+        definition = session.get(ProcessDefinition, definition_id)
+        if definition is None:
+            raise NotFound(f"process definition {definition_id} not found")
+        return self.loaded(definition)
+
     @staticmethod
     def _latest(session: Session, key: str, variant: str) -> ProcessDefinition | None:
         newest = (select(func.max(ProcessDefinition.version))

@@ -65,7 +65,7 @@ class HumanTask(Base):
     claimed_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    source_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_tasks.id"))  # escalations: the late task
+    source_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_tasks.id"), index=True)  # escalation: late task
     lock_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     __mapper_args__ = {"version_id_col": lock_version}

@@ -53,7 +53,7 @@ class Deadline(Base):
     __tablename__ = "deadlines"
     __table_args__ = (
         UniqueConstraint("instance_id", "key"),
-        Index("ix_deadlines_pending_due", "due_at", postgresql_where=text("state = 'pending'"),
+        Index("ix_deadlines_pending_due", "due_at", "id", postgresql_where=text("state = 'pending'"),
               sqlite_where=text("state = 'pending'")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
