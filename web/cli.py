@@ -7,6 +7,8 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from sqlalchemy.exc import OperationalError
+
 from workflows.db import database_url, transaction
 from workflows.errors import DomainError, Invalid
 
@@ -41,9 +43,12 @@ def seed_demo(if_empty: bool) -> None:
     """Load a demo province with regencies, instansi, units, officers and complaints in various states."""
     from workflows import demo
     services = _services()
-    if if_empty and demo.already_seeded(services):
-        click.echo("demo data already present")
-        return
+    if demo.already_seeded(services):
+        if if_empty:
+            click.echo("demo data already present")
+            return
+        raise click.ClickException("demo data is already in this database; use a fresh database "
+                                   "(or --if-empty to skip quietly)")
     for line in demo.seed(services):
         click.echo(line)
 
@@ -187,6 +192,9 @@ def main() -> None:
             detail = "; ".join(f"{name}: " + ", ".join(code + (f" {params}" if params else "") for code, params in errs)
                                for name, errs in exc.fields.items())
         click.echo(f"error: {exc.message}" + (f" ({detail})" if detail else ""), err=True)
+        sys.exit(2)
+    except OperationalError as exc:
+        click.echo(f"error: cannot use the database ({database_url()}): {exc.orig or exc}".splitlines()[0], err=True)
         sys.exit(2)
 
 
