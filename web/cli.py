@@ -1,8 +1,6 @@
 """The ``aduan`` command: init-db, seed-demo, run (dev server) and the rest of Flask's CLI."""
 from __future__ import annotations
 
-import sys
-
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
@@ -17,7 +15,28 @@ def _services():
     return current_app.extensions["aduan"]
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: __import__("web").create_app(),
+def _describe(exc: DomainError) -> str:
+    detail = ""
+    if isinstance(exc, Invalid):
+        detail = "; ".join(f"{name}: " + ", ".join(code + (f" {params}" if params else "") for code, params in errs)
+                           for name, errs in exc.fields.items())
+    return exc.message + (f" ({detail})" if detail else "")
+
+
+class AduanGroup(FlaskGroup):
+    """Domain errors and an unreachable database end a command with a clear message, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except DomainError as exc:
+            raise click.ClickException(_describe(exc)) from exc
+        except OperationalError as exc:
+            first = str(exc.orig or exc).splitlines()[0]
+            raise click.ClickException(f"cannot use the database ({database_url()}): {first}") from exc
+
+
+@click.group(cls=AduanGroup, create_app=lambda: __import__("web").create_app(),
              add_default_commands=True, add_version_option=False)
 def cli() -> None:
     """Aduan: complaint handling on BPMN (SP4N-LAPOR!)."""
@@ -184,18 +203,7 @@ def sla_due(limit: str, region: str | None, start: str | None) -> None:
 
 
 def main() -> None:
-    try:
-        cli.main(prog_name="aduan")
-    except DomainError as exc:
-        detail = ""
-        if isinstance(exc, Invalid):
-            detail = "; ".join(f"{name}: " + ", ".join(code + (f" {params}" if params else "") for code, params in errs)
-                               for name, errs in exc.fields.items())
-        click.echo(f"error: {exc.message}" + (f" ({detail})" if detail else ""), err=True)
-        sys.exit(2)
-    except OperationalError as exc:
-        click.echo(f"error: cannot use the database ({database_url()}): {exc.orig or exc}".splitlines()[0], err=True)
-        sys.exit(2)
+    cli.main(prog_name="aduan")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,66 @@
+"""The `aduan` command: init-db, seed-demo, the SLA rule commands and simulate, on a real database."""
+from __future__ import annotations
+
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from web.cli import cli
+from workflows.db import transaction
+from workflows.models import Complaint, Deadline, SlaLimit
+from workflows.service import Aduan
+
+
+def invoke(url: str, *args: str):
+    return CliRunner().invoke(cli, list(args), env={"DATABASE_URL": url, "SECRET_KEY": "t"}, catch_exceptions=False)
+
+
+def test_init_seed_and_rules(database_url):
+    r = invoke(database_url, "init-db")
+    assert r.exit_code == 0 and "sop_nasional v1" in r.output
+    r = invoke(database_url, "seed-demo")
+    assert r.exit_code == 0 and "diarsipkan" in r.output
+    again = invoke(database_url, "seed-demo")
+    assert again.exit_code != 0 and "already" in again.output
+    assert invoke(database_url, "seed-demo", "--if-empty").exit_code == 0
+
+    services = Aduan(database_url)
+    try:
+        with transaction(services.sessions) as db:
+            statuses = set(db.scalars(select(Complaint.status)))
+            assert statuses >= {"belum_diproses", "didisposisi", "dalam_proses", "dipending", "diselesaikan",
+                                "diarsipkan"}
+            assert db.scalar(select(func.count()).select_from(Deadline).where(Deadline.state == "pending")) > 0
+    finally:
+        services.sql_engine.dispose()
+
+    r = invoke(database_url, "sla", "due", "3WD", "--start", "2025-03-28T10:00+07:00")
+    assert r.output.strip() == "2025-04-10T16:00:00+07:00"
+    r = invoke(database_url, "sla", "day", "2025-04-09", "off", "--region", "32.73")
+    assert r.exit_code == 0
+    r = invoke(database_url, "sla", "due", "3WD", "--region", "32.73", "--start", "2025-03-28T10:00+07:00")
+    assert r.output.strip() == "2025-04-11T16:00:00+07:00"
+    r = invoke(database_url, "sla", "limit", "follow_up", "7WD", "--tier", "normatif", "--region", "32.73")
+    assert r.exit_code == 0
+    with transaction(services.sessions) as db:
+        assert db.scalars(select(SlaLimit.limit).where(SlaLimit.step == "follow_up", SlaLimit.tier == "normatif",
+                                                       SlaLimit.region_id.is_not(None))).all() == ["7WD"]
+    r = CliRunner().invoke(cli, ["sla", "limit", "verify", "3 days"], env={"DATABASE_URL": database_url})
+    assert r.exit_code != 0
+    r = invoke(database_url, "sla", "due", "3WD", "--region", "99.99")
+    assert r.exit_code != 0
+
+
+def test_simulate_moves_the_shared_clock_and_sweeps(database_url):
+    assert invoke(database_url, "init-db").exit_code == 0
+    assert invoke(database_url, "seed-demo").exit_code == 0
+    r = invoke(database_url, "simulate", "--days", "8", "--step-hours", "24")
+    assert r.exit_code == 0 and "timer" in r.output and "clock now" in r.output
+    services = Aduan(database_url)
+    try:
+        with transaction(services.sessions) as db:
+            due_left = db.scalar(select(func.count()).select_from(Deadline).where(
+                Deadline.state == "pending", Deadline.due_at <= services.clock()))
+        assert due_left == 0
+    finally:
+        services.sql_engine.dispose()
+    assert invoke(database_url, "simulate", "--days", "-1").exit_code != 0
