@@ -71,3 +71,19 @@ def test_task_list_filters_by_tracking_id_and_status(client, world):
     assert api.tasks("admin_a", status="dipending") == []
     r = client.get("/api/tasks", query_string={"status": "kacau"}, headers=api.auth("admin_a"))
     assert r.status_code == 422 and "status" in r.json["fields"]
+
+
+def test_a_database_deadlock_is_a_conflict_not_a_crash(app, client, world, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from workflows.tasks import Tasks
+
+    def deadlocked(*_args, **_kwargs):
+        raise OperationalError("UPDATE human_tasks ...", {}, Exception("deadlock detected"))
+
+    api = Api(client, world)
+    tid = api.submit()["tracking_id"]
+    verify = api.task_for("admin_a", tid)
+    monkeypatch.setattr(Tasks, "claim", deadlocked)
+    r = api.claim("admin_a", verify["id"])
+    assert r.status_code == 409 and r.json["error"] == "conflict"

@@ -264,3 +264,26 @@ def test_a_worker_killed_mid_sweep_fires_nothing_twice_and_misses_nothing(databa
         assert db.scalar(select(func.count()).select_from(Deadline).where(
             Deadline.state == "pending", Deadline.due_at <= setup.clock())) == 0
     setup.sql_engine.dispose()
+
+
+@pytest.mark.postgres
+def test_the_sweep_skips_an_instance_an_officer_is_changing(clocked, world):
+    """While an officer's transaction holds an instance, the sweep leaves its timer for the next
+    sweep instead of waiting (or deadlocking); the other due timers fire."""
+    from workflows.models import ProcessInstance
+    services, api, clock = clocked
+    busy, free = api.submit()["tracking_id"], api.submit()["tracking_id"]
+    clock.set(wib(2025, 7, 11, 9, 0))
+    officer = services.sessions()
+    try:
+        busy_id = officer.scalars(select(Complaint.id).where(Complaint.tracking_id == busy)).one()
+        officer.scalars(select(ProcessInstance).where(ProcessInstance.complaint_id == busy_id)
+                        .with_for_update()).one()
+        first = sweep(services)
+        assert first.kinds.get("timer") == 1
+        officer.rollback()
+    finally:
+        officer.close()
+    assert sweep(services).kinds.get("timer") == 1
+    for tid in (busy, free):
+        assert [e["action"] for e in api.track(tid).json["timeline"]].count("sla_breach") == 1

@@ -6,7 +6,10 @@ import logging
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
+from sqlalchemy.exc import OperationalError
+
 from workflows.errors import DomainError, Invalid
+from workflows.tasks import RACE_MESSAGE
 
 from .messages import field_message, message
 
@@ -55,6 +58,16 @@ def init_app(app: Flask) -> None:
         text = {404: "not found", 405: "method not allowed", 413: "request body too large"}.get(
             exc.code, exc.description or exc.name)
         return error_response(exc.code or 500, code, text)
+
+    @app.errorhandler(OperationalError)
+    def _database(exc: OperationalError):
+        # Two transactions that waited on each other (PostgreSQL aborts one), or SQLite's lock timeout:
+        # the same answer as any other concurrent change.
+        text = str(exc.orig or exc).lower()
+        if "deadlock" in text or "could not serialize" in text or "database is locked" in text:
+            return error_response(409, "conflict", RACE_MESSAGE)
+        log.exception("database error")
+        return error_response(503, "database_unavailable", "internal error")
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
