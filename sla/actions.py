@@ -10,12 +10,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflows import audit, roles
-from workflows.models import (Complaint, Deadline, HumanTask, Notification, ProcessInstance, Region,
-                              SlaBreach)
+from workflows.models import Complaint, Deadline, HumanTask, Notification, ProcessInstance, SlaBreach
 from workflows.service import Aduan
 
 BREACHING_STEPS = ("verify", "follow_up")
@@ -83,7 +81,7 @@ def _escalate_to(services: Aduan, db: Session, complaint: Complaint, late: Human
     if position >= len(chain):
         return  # top of the chain: nobody further up inside the system (the Ombudsman is outside)
     role, after = chain[position]
-    province = _province_id(db, complaint.region_id)
+    province = complaint.region.province_id()
     task = HumanTask(instance_id=late.instance_id, complaint_id=complaint.id,
                      spiff_task_id=f"esc:{late.id}:{level}", kind="escalation", source_task_id=late.id,
                      name="escalation", title=f"Eskalasi: {late.title}", role=role,
@@ -109,8 +107,3 @@ def _notify(db: Session, complaint: Complaint, kind: str, task: HumanTask, data:
         scope.update(instansi_id=None, unit_id=None, region_id=None)
     db.add(Notification(complaint_id=complaint.id, kind=kind, user_id=task.assignee_id, created_at=now,
                         data={**data, "tracking_id": complaint.tracking_id}, **scope))
-
-
-def _province_id(db: Session, region_id: int) -> int:
-    region = db.get(Region, region_id)
-    return region.parent_id or region.id

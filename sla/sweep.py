@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.db import transaction
 from workflows.errors import DomainError
@@ -34,7 +33,6 @@ BATCH = int(os.environ.get("ADUAN_SWEEP_BATCH", 50))
 class SweepResult:
     fired: int = 0
     failed: int = 0
-    deferred: int = 0   # rows left pending because an officer changed the same instance meanwhile
     kinds: dict[str, int] = field(default_factory=dict)
 
 
@@ -45,13 +43,12 @@ def sweep(services: Aduan, batch: int = BATCH, max_batches: int | None = None) -
     batches = 0
     while max_batches is None or batches < max_batches:
         batches += 1
-        deferred_before = result.deferred
         with transaction(services.sessions) as db:
             rows = _claim(db, now, batch)
             for row in rows:
                 _handle(services, db, row, now, result)
-        if len(rows) < batch or result.deferred > deferred_before:
-            break  # a row that met a concurrent change waits for the next sweep, not a tight retry
+        if len(rows) < batch:
+            break
     return result
 
 
@@ -77,10 +74,6 @@ def _handle(services: Aduan, db: Session, row: Deadline, now, result: SweepResul
                 row.fired_at = now
         result.fired += 1
         result.kinds[row.kind] = result.kinds.get(row.kind, 0) + 1
-    except StaleDataError:
-        # An officer completed a task of the same instance while we fired its timer: our savepoint is
-        # rolled back and the row stays pending; the next sweep fires it on the new state.
-        result.deferred += 1
     except DomainError as exc:
         log.warning("deadline %s (%s) could not be handled: %s", row.id, row.key, exc.message)
         with db.begin_nested():

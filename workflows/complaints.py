@@ -176,9 +176,10 @@ class Complaints:
         stmt = select(AuditEvent).where(AuditEvent.complaint_id == complaint.id).order_by(AuditEvent.id)
         if public:
             stmt = stmt.where(AuditEvent.public.is_(True))
-        names = _names(session, complaint)
+        events = list(session.scalars(stmt))
+        names = _names(session, events)
         entries = []
-        for event in session.scalars(stmt):
+        for event in events:
             data = _public_data(event, names, hide_content) if public else dict(event.data)
             entry = {"at": event.at, "action": event.action, "task": event.task_name, "data": data}
             if not public:
@@ -218,11 +219,11 @@ def _public_data(event: AuditEvent, names: dict[str, dict[int, str]], hide_conte
     return out
 
 
-def _names(session: Session, complaint: Complaint) -> dict[str, dict[int, str]]:
-    ids = session.scalars(select(AuditEvent.data).where(AuditEvent.complaint_id == complaint.id,
-                                                        AuditEvent.action == "task_completed")).all()
-    unit_ids = {d.get("unit_id") for d in ids if isinstance(d.get("unit_id"), int)}
-    inst_ids = {d.get("target_instansi_id") for d in ids if isinstance(d.get("target_instansi_id"), int)}
+def _names(session: Session, events: list[AuditEvent]) -> dict[str, dict[int, str]]:
+    """Names of the units and instansi that verification answers refer to."""
+    data = [e.data for e in events if e.action == "task_completed"]
+    unit_ids = {d.get("unit_id") for d in data if isinstance(d.get("unit_id"), int)}
+    inst_ids = {d.get("target_instansi_id") for d in data if isinstance(d.get("target_instansi_id"), int)}
     units = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).all()) if unit_ids else {}
     insts = dict(session.execute(select(Instansi.id, Instansi.name).where(Instansi.id.in_(inst_ids))).all()) \
         if inst_ids else {}

@@ -16,7 +16,7 @@ from engine.runtime import Engine, EngineError, ReadyTask, StepResult
 from . import audit, deadlines, statuses
 from .clock import Clock
 from .errors import Conflict
-from .models import Complaint, HumanTask, Instansi, ProcessInstance, Region, Unit
+from .models import Complaint, HumanTask, Instansi, ProcessInstance, Unit
 from .policy import SlaPolicy
 from .registry import NATIONAL_SOP, Registry
 from .roles import task_role
@@ -119,7 +119,7 @@ class Progress:
             if spiff_id not in wanted:
                 row.state = "cancelled"
                 row.completed_at = now
-        province_id = _province_id(session, complaint.region_id)
+        province_id = complaint.region.province_id()
         result = []
         for spiff_id, task in wanted.items():
             row = rows.get(spiff_id)
@@ -161,8 +161,3 @@ class Progress:
             elif step.kind == "EndEvent" and props.get("outcome"):
                 audit.record(session, complaint.id, audit.SYSTEM, "process_ended", now, task_name=step.name,
                              data={"outcome": props["outcome"], "title": step.title}, public=True)
-
-
-def _province_id(session: Session, region_id: int) -> int:
-    region = session.get(Region, region_id)
-    return region.parent_id or region.id

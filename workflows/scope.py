@@ -1,7 +1,7 @@
 """Who may see what: the scope rules for officers, in one place."""
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, false, true
 
 from .models import Complaint, HumanTask, Region, User
 from .roles import ADMIN_INSTANSI, ADMIN_KOORDINATOR, ADMIN_NASIONAL, PEJABAT_PENGHUBUNG
@@ -21,17 +21,22 @@ def task_in_scope(user: User, task: HumanTask) -> bool:
     return False
 
 
-def task_scope_filter(user: User) -> ColumnElement[bool]:
-    """SQL form of :func:`task_in_scope` (without the role check)."""
+def scope_filter(user: User, region_col, instansi_col, unit_col) -> ColumnElement[bool]:
+    """SQL form of an officer's scope over any rows that carry province, instansi and unit columns."""
     if user.role == ADMIN_NASIONAL:
         return true()
     if user.role == ADMIN_KOORDINATOR:
-        return HumanTask.region_id == user.region_id
+        return region_col == user.region_id
     if user.role == ADMIN_INSTANSI:
-        return HumanTask.instansi_id == user.instansi_id
+        return instansi_col == user.instansi_id
     if user.role == PEJABAT_PENGHUBUNG:
-        return HumanTask.unit_id == user.unit_id
+        return unit_col == user.unit_id
     return false()
+
+
+def task_scope_filter(user: User) -> ColumnElement[bool]:
+    """SQL form of :func:`task_in_scope` (without the role check)."""
+    return scope_filter(user, HumanTask.region_id, HumanTask.instansi_id, HumanTask.unit_id)
 
 
 def complaint_in_scope(user: User, complaint: Complaint) -> bool:
@@ -45,20 +50,6 @@ def complaint_in_scope(user: User, complaint: Complaint) -> bool:
     if user.role == PEJABAT_PENGHUBUNG:
         return complaint.unit_id is not None and complaint.unit_id == user.unit_id
     return False
-
-
-def complaint_scope_filter(user: User) -> ColumnElement[bool]:
-    if user.role == ADMIN_NASIONAL:
-        return true()
-    if user.role == ADMIN_KOORDINATOR:
-        return or_(Complaint.region_id == user.region_id,
-                   Complaint.region_id.in_(Region.__table__.select().with_only_columns(Region.id)
-                                           .where(Region.parent_id == user.region_id).scalar_subquery()))
-    if user.role == ADMIN_INSTANSI:
-        return Complaint.instansi_id == user.instansi_id
-    if user.role == PEJABAT_PENGHUBUNG:
-        return Complaint.unit_id == user.unit_id
-    return false()
 
 
 def may_see_reporter(user: User, complaint: Complaint) -> bool:
