@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from workflows.statuses import ALL as STATUSES
 from workflows.statuses import COMPLAINT_TYPES
+from workflows.tasks import DUE_FILTERS, SORTS
 
 
 class LoginIn(Schema):
@@ -143,6 +144,11 @@ class TaskQueryIn(Schema):
     group = fields.Boolean(load_default=True)
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     tracking_id = fields.String(load_default=None, validate=validate.Length(1, 20))
+    category = fields.String(load_default=None, validate=validate.Length(1, 60))
+    due = fields.String(load_default=None, validate=validate.OneOf(DUE_FILTERS),
+                        metadata={"description": "soon: due within two days; overdue: past its due date"})
+    sort = fields.String(load_default="due", validate=validate.OneOf(SORTS),
+                         metadata={"description": "due: soonest first; -due: latest first (no due date last)"})
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
 

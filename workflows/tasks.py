@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -26,6 +27,11 @@ ESCALATION_FORM = {"key": "escalation", "fields": [
 
 RACE_MESSAGE = "this complaint was changed by someone else at the same time; reload and try again"
 
+# The task list's "due soon" filter: due from now until this much later.
+DUE_SOON = timedelta(days=2)
+DUE_FILTERS = ("soon", "overdue")
+SORTS = ("due", "-due")  # soonest due first / latest due first; tasks without a due date last in both
+
 
 class ProcessError(DomainError):
     """The process refused to continue (e.g. a diagram script the sandbox rejected)."""
@@ -38,6 +44,9 @@ class TaskQuery:
     group: bool = True         # unclaimed tasks of my role in my scope
     status: str | None = None  # complaint status
     tracking_id: str | None = None
+    category: str | None = None  # exact complaint category
+    due: str | None = None       # "soon" (within DUE_SOON) | "overdue"
+    sort: str = "due"            # "due" | "-due"
     limit: int = 50
     offset: int = 0
 
@@ -53,6 +62,28 @@ class Tasks:
 
     # -- reading ---------------------------------------------------------------------------------
     def list_for(self, session: Session, user: User, query: TaskQuery) -> list[tuple[HumanTask, Complaint]]:
+        stmt = self._matching(user, query)
+        if stmt is None:
+            return []
+        due = HumanTask.due_at.desc() if query.sort == "-due" else HumanTask.due_at
+        tiebreak = HumanTask.id.desc() if query.sort == "-due" else HumanTask.id
+        stmt = (stmt.add_columns(Complaint).order_by(HumanTask.due_at.is_(None), due, tiebreak)
+                .limit(query.limit).offset(query.offset))
+        return [(t, c) for t, c in session.execute(stmt)]
+
+    def count_for(self, session: Session, user: User, query: TaskQuery) -> int:
+        """How many tasks :meth:`list_for` would list without ``limit`` and ``offset``."""
+        stmt = self._matching(user, query)
+        if stmt is None:
+            return 0
+        return session.scalar(stmt.with_only_columns(func.count(HumanTask.id))) or 0
+
+    def _matching(self, user: User, query: TaskQuery) -> Select | None:
+        """Open tasks for ``user`` that pass the query's filters (None: the query excludes everything)."""
+        if query.due is not None and query.due not in DUE_FILTERS:
+            raise Invalid({"due": [("not_one_of", {"choices": list(DUE_FILTERS)})]})
+        if query.sort not in SORTS:
+            raise Invalid({"sort": [("not_one_of", {"choices": list(SORTS)})]})
         who = []
         if query.mine:
             who.append(HumanTask.assignee_id == user.id)
@@ -60,17 +91,23 @@ class Tasks:
             who.append((HumanTask.assignee_id.is_(None)) & (HumanTask.role == user.role)
                        & task_scope_filter(user))
         if not who:
-            return []
+            return None
         condition = who[0] if len(who) == 1 else (who[0] | who[1])
-        stmt = (select(HumanTask, Complaint).join(Complaint, Complaint.id == HumanTask.complaint_id)
-                .where(HumanTask.state == "open", condition)
-                .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
-                .limit(query.limit).offset(query.offset))
+        stmt = (select(HumanTask).join(Complaint, Complaint.id == HumanTask.complaint_id)
+                .where(HumanTask.state == "open", condition))
         if query.status:
             stmt = stmt.where(Complaint.status == query.status)
         if query.tracking_id:
             stmt = stmt.where(Complaint.tracking_id == query.tracking_id.strip().upper())
-        return [(t, c) for t, c in session.execute(stmt)]
+        if query.category:
+            stmt = stmt.where(Complaint.category == query.category)
+        if query.due:
+            now = self.clock()
+            if query.due == "overdue":
+                stmt = stmt.where(HumanTask.due_at < now)
+            else:
+                stmt = stmt.where(HumanTask.due_at >= now, HumanTask.due_at < now + DUE_SOON)
+        return stmt
 
     def get(self, session: Session, task_id: int) -> HumanTask:
         task = session.get(HumanTask, task_id)

@@ -28,11 +28,16 @@ class TaskList(MethodView):
     @blp.arguments(TaskQueryIn, location="query")
     @blp.response(200, TaskOut(many=True))
     def get(self, query):
-        """My claimed tasks and my group's unclaimed tasks, soonest due first."""
+        """My claimed tasks and my group's unclaimed tasks, soonest due first (``sort=-due``: latest
+        first). Filters: ``status``, ``tracking_id``, ``category``, ``due`` (soon | overdue). The
+        ``X-Total-Count`` header gives the number of matching tasks for paging."""
+        tasks = services().tasks
         with unit_of_work() as db:
             user = current_user(db)
-            rows = services().tasks.list_for(db, user, TaskQuery(**query))
-            return [task_out(t, c) for t, c in rows]
+            wanted = TaskQuery(**query)
+            rows = tasks.list_for(db, user, wanted)
+            total = tasks.count_for(db, user, wanted)
+            return [task_out(t, c) for t, c in rows], 200, {"X-Total-Count": str(total)}
 
 
 @blp.route("/<int:task_id>")
