@@ -84,12 +84,13 @@ class SlaBreach(Base):
 
 
 class Notification(Base):
-    """A message for an officer (``user_id``) or for everyone of a role in a scope."""
+    """A message for an officer (``user_id``) or for everyone of a role in a scope. Most are about
+    one complaint; a hand-over of many tasks is about none (``complaint_id`` None)."""
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_user", "user_id", "read_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
-    kind: Mapped[str] = mapped_column(String(20))  # reminder | breach | escalation
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # reminder | breach | escalation | delegated | handover
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     role: Mapped[str | None] = mapped_column(String(40))
     instansi_id: Mapped[int | None] = mapped_column(ForeignKey("instansi.id"))
