@@ -1,11 +1,21 @@
 # Aduan: `make run` sets everything up and serves on http://127.0.0.1:5000; `make test` runs the suite.
+# Browser libraries (bpmn-js) come from npm via package.json/package-lock.json and are copied into
+# web/static/vendor/ by `make static` (never committed); browser tests drive Debian's Chromium.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+NPM_STAMP    := node_modules/.aduan-stamp
+VENDOR       := web/static/vendor
+VENDOR_STAMP := $(VENDOR)/.stamp
+BPMN_DIST    := node_modules/bpmn-js/dist
+ADUAN_CHROMIUM ?= /usr/bin/chromium
+export ADUAN_CHROMIUM
+SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_INSTALL  := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
 
-.PHONY: install run serve test test-sqlite migrate seed bench clean
+.PHONY: install run serve test test-sqlite migrate seed bench clean static chromium screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,18 +27,42 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 
 install: $(STAMP)
 
+# npm ci only when package.json/package-lock.json changed since the last install (npm ci empties
+# node_modules first, so the stamp goes with it).
+$(NPM_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || $(APT_INSTALL) nodejs npm || { $(SUDO) apt-get update && $(APT_INSTALL) nodejs npm; }
+	npm ci --no-audit --no-fund
+	touch $(NPM_STAMP)
+
+# The built viewer and its stylesheets/fonts, served at /static/vendor/bpmn-js/...
+$(VENDOR_STAMP): $(NPM_STAMP)
+	rm -rf $(VENDOR)/bpmn-js
+	mkdir -p $(VENDOR)/bpmn-js/assets
+	cp $(BPMN_DIST)/bpmn-navigated-viewer.production.min.js $(VENDOR)/bpmn-js/
+	cp $(BPMN_DIST)/assets/diagram-js.css $(BPMN_DIST)/assets/bpmn-js.css $(VENDOR)/bpmn-js/assets/
+	cp -R $(BPMN_DIST)/assets/bpmn-font $(VENDOR)/bpmn-js/assets/
+	cp node_modules/bpmn-js/LICENSE $(VENDOR)/bpmn-js/
+	touch $(VENDOR_STAMP)
+
+static: $(VENDOR_STAMP)
+
+# Debian's Chromium for the browser tests (Playwright's own browser download cannot work here);
+# tests/browser launch $(ADUAN_CHROMIUM).
+chromium:
+	@test -x $(ADUAN_CHROMIUM) || $(APT_INSTALL) chromium || { $(SUDO) apt-get update && $(APT_INSTALL) chromium; }
+
 migrate: install
 	$(BIN)/aduan init-db
 
 seed: migrate
 	$(BIN)/aduan seed-demo --if-empty
 
-run: seed
+run: static seed
 	$(BIN)/aduan run --host 127.0.0.1 --port 5000
 
 # Runs on SQLite always and on PostgreSQL when reachable (ADUAN_TEST_POSTGRES_URL);
 # ADUAN_REQUIRE_POSTGRES=1 turns an unreachable PostgreSQL into a failure.
-test: install
+test: install static chromium
 	ADUAN_TEST_POSTGRES_URL=$${ADUAN_TEST_POSTGRES_URL:-$(PG_TEST_URL)} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # SLA sweep benchmark on PostgreSQL (ADUAN_BENCH_POSTGRES_URL, default postgres@127.0.0.1:5432);
@@ -36,5 +70,9 @@ test: install
 bench: install
 	$(BIN)/python bench/sla_sweep.py
 
+# Screenshots of the pages for the docs (docs/screenshots.py), taken in Debian's Chromium.
+screenshots: install static chromium
+	$(BIN)/python docs/screenshots.py
+
 clean:
-	rm -rf $(VENV) instance *.egg-info .pytest_cache
+	rm -rf $(VENV) instance *.egg-info .pytest_cache node_modules $(VENDOR)
