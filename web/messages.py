@@ -24,6 +24,7 @@ FIELD_MESSAGES = {
     "unknown_instansi": lambda p: _("No such instansi."),
     "unknown_region": lambda p: _("No such region."),
     "same_instansi": lambda p: _("The complaint is already with this instansi."),
+    "not_a_colleague": lambda p: _("Not an active officer who can take over this task."),
     "invalid_diagram": lambda p: _("The diagram cannot be deployed: %(reason)s", reason=p.get("reason")),
 }
 
@@ -43,6 +44,9 @@ MESSAGES = {
     "task is not claimed": lambda: _("task is not claimed"),
     "only the assignee or an admin may release this task": lambda: _("only the assignee or an admin may release this task"),
     "this task is answered by the reporter": lambda: _("this task is answered by the reporter"),
+    "only the officer holding this task or an admin may delegate it":
+        lambda: _("only the officer holding this task or an admin may delegate it"),
+    "task changed just now; reload and try again": lambda: _("task changed just now; reload and try again"),
     "nothing is waiting for the reporter's reply on this complaint":
         lambda: _("nothing is waiting for the reporter's reply on this complaint"),
     "this complaint was changed by someone else at the same time; reload and try again":
@@ -79,5 +83,13 @@ for _text in (
     "Not a valid mapping type.",
     "Field may not be null.",
     "String does not match expected pattern.",
+):
+    MESSAGES[_text] = (lambda t: lambda: _(t))(_text)
+
+# Page-level messages
+for _text in (
+    "the form has expired; reload the page and try again",
+    "you may not open this page",
+    "this account is outside your scope",
 ):
     MESSAGES[_text] = (lambda t: lambda: _(t))(_text)

@@ -172,6 +172,16 @@ class TaskOut(Schema):
     form = fields.Dict(allow_none=True)
 
 
+class DelegateIn(Schema):
+    user_id = fields.Integer(required=True, strict=True, metadata={"description": "The colleague's user id"})
+
+
+class ColleagueOut(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    full_name = fields.String()
+
+
 class RegionOut(Schema):
     id = fields.Integer()
     code = fields.String()
@@ -197,7 +207,7 @@ class UnitOut(Schema):
 class NotificationOut(Schema):
     id = fields.Integer()
     kind = fields.String()
-    complaint_id = fields.Integer()
+    complaint_id = fields.Integer(allow_none=True)
     data = fields.Dict()
     created_at = fields.DateTime()
     read_at = fields.DateTime(allow_none=True)

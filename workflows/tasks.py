@@ -14,11 +14,11 @@ from engine.forms import FormInvalid, condition_holds, validate
 from engine.runtime import ReadyTask
 from engine.runtime import EngineError, TaskNotReady
 
-from . import audit, rules
+from . import audit, notifications, rules
 from .errors import Conflict, DomainError, Invalid, NotFound
 from .models import Complaint, HumanTask, Instansi, ProcessInstance, Unit, User
 from .progress import Progress
-from .scope import task_scope_filter
+from .scope import officers_for_task_filter, task_in_scope, task_scope_filter
 
 # Escalation tasks live outside the diagram: the officer called in records what they did about it.
 ESCALATION_FORM = {"key": "escalation", "fields": [
@@ -141,6 +141,42 @@ class Tasks:
         audit.record(session, complaint.id, audit.officer(user), "task_claimed", now, task_name=task.name)
         claimed_status = self.progress.task_properties(session, task).get("status_claimed")
         self.progress.set_status(session, complaint, claimed_status, audit.officer(user))
+        return task
+
+    def colleagues(self, session: Session, task: HumanTask, user: User) -> list[User]:
+        """Who ``user`` could delegate the task to: active officers in its scope, not its holder."""
+        rules.check("colleagues", task, user)
+        stmt = (select(User).where(User.active.is_(True), officers_for_task_filter(task))
+                .order_by(User.full_name, User.id))
+        if task.assignee_id is not None:
+            stmt = stmt.where(User.id != task.assignee_id)
+        return [u for u in session.scalars(stmt) if task_in_scope(u, task)]
+
+    def delegate(self, session: Session, task_id: int, user: User, to_user_id: int) -> HumanTask:
+        """Hand the task to a colleague: the holder, anyone in scope while it is unclaimed, or an
+        admin in scope may. 409 if the task changed hands since it was read."""
+        task = self.get(session, task_id)
+        target = session.get(User, to_user_id)
+        rules.check("delegate", task, user, target)
+        assert target is not None  # the rules refuse a missing target
+        held_by = task.assignee_id
+        now = self.clock()
+        done = session.execute(update(HumanTask).where(
+            HumanTask.id == task.id, HumanTask.state == "open",
+            HumanTask.assignee_id.is_not_distinct_from(held_by))
+            .values(assignee_id=target.id, claimed_at=now, lock_version=HumanTask.lock_version + 1)
+            .execution_options(synchronize_session=False))
+        if done.rowcount != 1:
+            raise Conflict("task changed just now; reload and try again")
+        session.refresh(task)
+        complaint = session.get(Complaint, task.complaint_id)
+        actor = audit.officer(user)
+        audit.record(session, complaint.id, actor, "task_delegated", now, task_name=task.name,
+                     data={"from": held_by, "to": target.id})
+        notifications.notify_user(session, target.id, "delegated", now,
+                                  {"task_id": task.id, "title": task.title, "by": user.full_name}, complaint)
+        claimed_status = self.progress.task_properties(session, task).get("status_claimed")
+        self.progress.set_status(session, complaint, claimed_status, actor)
         return task
 
     def unclaim(self, session: Session, task_id: int, user: User) -> HumanTask:

@@ -10,7 +10,7 @@ from workflows.scope import task_in_scope
 from workflows.tasks import TaskQuery
 
 from ..context import current_user, services, unit_of_work
-from ..schemas import FormValues, TaskOut, TaskQueryIn
+from ..schemas import ColleagueOut, DelegateIn, FormValues, TaskOut, TaskQueryIn
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="Task list")
 
@@ -86,3 +86,26 @@ class Complete(MethodView):
     def post(self, body, task_id):
         """Complete the task with values for its form; 409 if someone else got there first."""
         return _act(task_id, "complete", body["data"])
+
+
+@blp.route("/<int:task_id>/delegate")
+class Delegate(MethodView):
+    @blp.arguments(DelegateIn)
+    @blp.response(200, TaskOut)
+    def post(self, body, task_id):
+        """Hand the task to a colleague in its scope (the holder, or an admin); 409 if it changed hands."""
+        tasks = services().tasks
+        with unit_of_work() as db:
+            task = tasks.delegate(db, task_id, current_user(db), body["user_id"])
+            return task_out(task, db.get(Complaint, task.complaint_id))
+
+
+@blp.route("/<int:task_id>/colleagues")
+class Colleagues(MethodView):
+    @blp.response(200, ColleagueOut(many=True))
+    def get(self, task_id):
+        """Who the task could be delegated to: active officers in its scope other than its holder."""
+        tasks = services().tasks
+        with unit_of_work() as db:
+            user = current_user(db)
+            return tasks.colleagues(db, tasks.get(db, task_id), user)
