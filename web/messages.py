@@ -25,6 +25,14 @@ FIELD_MESSAGES = {
     "unknown_region": lambda p: _("No such region."),
     "same_instansi": lambda p: _("The complaint is already with this instansi."),
     "not_a_colleague": lambda p: _("Not an active officer who can take over this task."),
+    "bad_username": lambda p: _("3 to 80 characters: lower-case letters, digits, dot, dash or underscore."),
+    "taken": lambda p: _("This username is already taken."),
+    "outside_scope": lambda p: _("Outside your scope."),
+    "not_a_province": lambda p: _("Must be a province."),
+    "no_such_unit": lambda p: _("No such unit."),
+    "unknown_user": lambda p: _("No such user."),
+    "same_user": lambda p: _("Must be someone other than the officer who is leaving."),
+    "not_a_successor": lambda p: _("Must be an active officer with the same role and scope."),
     "invalid_diagram": lambda p: _("The diagram cannot be deployed: %(reason)s", reason=p.get("reason")),
 }
 
@@ -51,6 +59,12 @@ MESSAGES = {
         lambda: _("nothing is waiting for the reporter's reply on this complaint"),
     "this complaint was changed by someone else at the same time; reload and try again":
         lambda: _("this complaint was changed by someone else at the same time; reload and try again"),
+    "user not found": lambda: _("user not found"),
+    "you do not manage officer accounts": lambda: _("you do not manage officer accounts"),
+    "this officer is outside your scope": lambda: _("this officer is outside your scope"),
+    "you cannot deactivate your own account": lambda: _("you cannot deactivate your own account"),
+    "the officer's tasks changed during the hand-over; try again":
+        lambda: _("the officer's tasks changed during the hand-over; try again"),
     "invalid input": lambda: _("invalid input"),
     "not found": lambda: _("not found"),
     "method not allowed": lambda: _("method not allowed"),

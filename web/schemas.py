@@ -182,6 +182,38 @@ class ColleagueOut(Schema):
     full_name = fields.String()
 
 
+class ManagedUserOut(UserOut):
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+    last_login_at = fields.DateTime(allow_none=True)
+
+
+class NewUserIn(Schema):
+    """Checked by the domain (all field problems at once); here only the types."""
+    username = fields.String(required=True)
+    full_name = fields.String(required=True)
+    password = fields.String(required=True, load_only=True)
+    role = fields.String(required=True)
+    instansi_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    unit_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    region_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+
+
+class UserPatchIn(Schema):
+    full_name = fields.String()
+    active = fields.Boolean()
+    password = fields.String(load_only=True)
+
+
+class HandoverIn(Schema):
+    to_user_id = fields.Integer(required=True, strict=True)
+    deactivate = fields.Boolean(load_default=True)
+
+
+class HandoverOut(Schema):
+    moved = fields.Integer()
+
+
 class RegionOut(Schema):
     id = fields.Integer()
     code = fields.String()

@@ -14,6 +14,7 @@ from .policy import SlaPolicy
 from .progress import Progress
 from .registry import Registry
 from .tasks import Tasks
+from .users import Users
 
 
 class Aduan:
@@ -29,3 +30,4 @@ class Aduan:
         self.progress = Progress(self.registry, self.clock, self.policy)
         self.tasks = Tasks(self.progress)
         self.complaints = Complaints(self.progress, self.tasks)
+        self.users = Users(self.clock)

@@ -59,6 +59,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 
+    instansi: Mapped[Instansi | None] = relationship()  # loaded when asked: who manages this account
+
 
 class ApiToken(Base):
     """A bearer token for the API; only its SHA-256 is stored."""

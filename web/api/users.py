@@ -1,0 +1,52 @@
+"""Officer accounts within the admin's scope: list, create, change, and hand a leaver's tasks over."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from workflows.users import NewUser
+
+from ..context import current_user, services, unit_of_work
+from ..schemas import HandoverIn, HandoverOut, ManagedUserOut, NewUserIn, UserPatchIn
+
+blp = Blueprint("users", __name__, url_prefix="/api/users", description="Officer accounts")
+
+
+@blp.route("")
+class UserList(MethodView):
+    @blp.response(200, ManagedUserOut(many=True))
+    def get(self):
+        """The accounts the logged-in admin manages (active or not), by name."""
+        with unit_of_work() as db:
+            return services().users.manageable(db, current_user(db))
+
+    @blp.arguments(NewUserIn)
+    @blp.response(201, ManagedUserOut)
+    def post(self, body):
+        """A new officer account in the admin's scope. A liaison officer's instansi and region
+        follow from ``unit_id``; an admin instansi's region from ``instansi_id``."""
+        with unit_of_work() as db:
+            return services().users.create(db, current_user(db), NewUser(**body))
+
+
+@blp.route("/<int:user_id>")
+class UserDetail(MethodView):
+    @blp.arguments(UserPatchIn)
+    @blp.response(200, ManagedUserOut)
+    def patch(self, body, user_id):
+        """Rename, set a new password, or (de)activate; deactivating revokes the account's API tokens."""
+        with unit_of_work() as db:
+            return services().users.update(db, current_user(db), user_id, **body)
+
+
+@blp.route("/<int:user_id>/handover")
+class Handover(MethodView):
+    @blp.arguments(HandoverIn)
+    @blp.response(200, HandoverOut)
+    def post(self, body, user_id):
+        """Move every open task this officer holds to a successor with the same role and scope, in one
+        transaction; by default the leaver is deactivated too."""
+        with unit_of_work() as db:
+            moved = services().users.handover(db, current_user(db), user_id, body["to_user_id"],
+                                              deactivate=body["deactivate"])
+            return {"moved": moved}
