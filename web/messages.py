@@ -59,6 +59,7 @@ MESSAGES = {
         lambda: _("nothing is waiting for the reporter's reply on this complaint"),
     "this complaint was changed by someone else at the same time; reload and try again":
         lambda: _("this complaint was changed by someone else at the same time; reload and try again"),
+    "too many failed logins; try again later": lambda: _("too many failed logins; try again later"),
     "user not found": lambda: _("user not found"),
     "you do not manage officer accounts": lambda: _("you do not manage officer accounts"),
     "this officer is outside your scope": lambda: _("this officer is outside your scope"),

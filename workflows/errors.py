@@ -37,3 +37,12 @@ class Invalid(DomainError):
     def __init__(self, fields: dict[str, list[tuple[str, dict[str, Any]]]], message: str = "invalid input"):
         super().__init__(message)
         self.fields = fields
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed logins for a username or from an address; ``retry_after`` is in seconds."""
+    status, code = 429, "too_many_attempts"
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after

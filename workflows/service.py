@@ -1,6 +1,9 @@
 """Wiring: one object per process holding the engine (and its spec cache) and the domain services."""
 from __future__ import annotations
 
+import os
+from datetime import timedelta
+
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -10,6 +13,7 @@ from . import script_functions
 from .clock import Clock, OffsetClock
 from .complaints import Complaints
 from .db import make_engine, make_session_factory
+from .logins import MAX_FAILURES_PER_IP, LoginGuard
 from .policy import SlaPolicy
 from .progress import Progress
 from .registry import Registry
@@ -19,7 +23,8 @@ from .users import Users
 
 class Aduan:
     def __init__(self, database_url: str | None = None, clock: Clock | None = None,
-                 sql_engine: SqlEngine | None = None):
+                 sql_engine: SqlEngine | None = None, login_max_failures: int | None = None,
+                 login_window: timedelta | None = None, login_max_failures_per_ip: int = MAX_FAILURES_PER_IP):
         self.sql_engine = sql_engine or make_engine(database_url)
         self.sessions: sessionmaker[Session] = make_session_factory(self.sql_engine)
         # Default: wall clock plus the offset `aduan simulate` may have stored in the database.
@@ -31,3 +36,10 @@ class Aduan:
         self.tasks = Tasks(self.progress)
         self.complaints = Complaints(self.progress, self.tasks)
         self.users = Users(self.clock)
+        # Failed-login limits: per username (ADUAN_LOGIN_MAX_FAILURES) within ADUAN_LOGIN_WINDOW_SECONDS.
+        if login_max_failures is None:
+            login_max_failures = int(os.environ.get("ADUAN_LOGIN_MAX_FAILURES", 5))
+        if login_window is None:
+            login_window = timedelta(seconds=int(os.environ.get("ADUAN_LOGIN_WINDOW_SECONDS", 900)))
+        self.logins = LoginGuard(self.sessions, self.clock, max_failures_per_user=login_max_failures,
+                                 max_failures_per_ip=login_max_failures_per_ip, window=login_window)

@@ -1,13 +1,15 @@
 """Officer login: a session cookie for pages and a bearer token for API clients."""
 from __future__ import annotations
 
-from flask import session
+from flask import request, session
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from workflows import accounts
+from workflows.errors import TooManyAttempts
 
 from ..context import current_user, services, unit_of_work
+from ..errors import error_response
 from ..schemas import LoginIn, LoginOut, UserOut
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Officer login")
@@ -17,9 +19,19 @@ blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Officer l
 class Login(MethodView):
     @blp.arguments(LoginIn)
     @blp.response(200, LoginOut)
+    @blp.alt_response(429, description="Too many failed logins for this username or address; "
+                                       "the Retry-After header says when to try again")
     def post(self, body):
+        """Log in. After too many failures within the window (per username ``ADUAN_LOGIN_MAX_FAILURES``,
+        default 5, per address 30; window ``ADUAN_LOGIN_WINDOW_SECONDS``, default 900) the next attempts
+        are refused with 429 and ``Retry-After`` until enough of those failures have left the window."""
+        try:
+            user = services().logins.login(body["username"], body["password"], request.remote_addr)
+        except TooManyAttempts as exc:
+            response, status = error_response(exc.status, exc.code, exc.message, retry_after=exc.retry_after)
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response, status
         with unit_of_work() as db:
-            user = accounts.authenticate(db, body["username"], body["password"], services().clock)
             token = accounts.issue_token(db, user, services().clock)
         session.clear()
         session["user_id"] = user.id
