@@ -33,6 +33,12 @@ FIELD_MESSAGES = {
     "unknown_user": lambda p: _("No such user."),
     "same_user": lambda p: _("Must be someone other than the officer who is leaving."),
     "not_a_successor": lambda p: _("Must be an active officer with the same role and scope."),
+    "too_many": lambda p: _("At most %(max)s files.", max=p.get("max")),
+    "file_too_large": lambda p: _("%(file)s is too large: at most %(max_mb)s MB.", file=p.get("file"),
+                                  max_mb=p.get("max_mb")),
+    "unsupported_type": lambda p: _("%(file)s is not an allowed file type (%(allowed)s).", file=p.get("file"),
+                                    allowed=p.get("allowed")),
+    "empty_file": lambda p: _("%(file)s is empty.", file=p.get("file")),
     "invalid_diagram": lambda p: _("The diagram cannot be deployed: %(reason)s", reason=p.get("reason")),
 }
 
@@ -60,6 +66,7 @@ MESSAGES = {
     "this complaint was changed by someone else at the same time; reload and try again":
         lambda: _("this complaint was changed by someone else at the same time; reload and try again"),
     "too many failed logins; try again later": lambda: _("too many failed logins; try again later"),
+    "attachment not found": lambda: _("attachment not found"),
     "user not found": lambda: _("user not found"),
     "you do not manage officer accounts": lambda: _("you do not manage officer accounts"),
     "this officer is outside your scope": lambda: _("this officer is outside your scope"),

@@ -115,6 +115,13 @@ class OpenTask(Schema):
     due_at = fields.DateTime(allow_none=True)
 
 
+class AttachmentOut(Schema):
+    id = fields.Integer()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+
+
 class OfficerComplaintOut(Schema):
     id = fields.Integer()
     tracking_id = fields.String()
@@ -136,6 +143,7 @@ class OfficerComplaintOut(Schema):
     closed_at = fields.DateTime(allow_none=True)
     reporter = fields.Dict(allow_none=True)
     open_tasks = fields.List(fields.Nested(OpenTask))
+    attachments = fields.List(fields.Nested(AttachmentOut))
     timeline = fields.List(fields.Nested(TimelineEntry))
 
 

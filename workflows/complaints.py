@@ -12,9 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import audit, statuses
+from .attachments import Upload
+from .attachments import check as check_attachments
+from .attachments import problems as attachment_problems
 from .clock import Clock
 from .errors import Forbidden, Invalid, NotFound
-from .models import AuditEvent, Complaint, HumanTask, Instansi, Region, ReporterContact, Unit, User
+from .models import Attachment, AuditEvent, Complaint, HumanTask, Instansi, Region, ReporterContact, Unit, User
 from .progress import Progress
 from .scope import complaint_in_scope, may_see_reporter
 from .tasks import Tasks
@@ -37,6 +40,7 @@ class NewComplaint:
     reporter_email: str | None = None
     reporter_phone: str | None = None
     channel: str = "web"
+    attachments: tuple[Upload, ...] = ()  # photos or letters (see workflows.attachments for the limits)
 
 
 def new_tracking_id() -> str:
@@ -65,8 +69,12 @@ class Complaints:
             errors["instansi_id"] = [("unknown_instansi", {})]
         if not new.anonymous and not (new.reporter_name or "").strip():
             errors["reporter_name"] = [("required_unless_anonymous", {})]
+        file_problems = attachment_problems(new.attachments)
+        if file_problems:
+            errors["attachments"] = file_problems
         if errors:
             raise Invalid(errors)
+        files = check_attachments(new.attachments)
         token = secrets.token_urlsafe(24)
         now = self.clock()
         for _attempt in range(5):
@@ -85,6 +93,10 @@ class Complaints:
         session.add(ReporterContact(complaint_id=complaint.id, name=new.reporter_name,
                                     email=new.reporter_email, phone=new.reporter_phone,
                                     token_hash=_digest(token)))
+        for file in files:
+            session.add(Attachment(complaint_id=complaint.id, filename=file.filename,
+                                   content_type=file.content_type, size=file.size, sha256=file.sha256,
+                                   data=file.data, created_at=now))
         audit.record(session, complaint.id, audit.CITIZEN, "submitted", now,
                      data={"type": new.type, "category": new.category, "channel": new.channel}, public=True)
         self.progress.start(session, complaint)
@@ -115,6 +127,17 @@ class Complaints:
         if not complaint_in_scope(user, complaint):
             raise Forbidden("this complaint is outside your scope")
         return complaint
+
+    def attachments(self, session: Session, complaint: Complaint) -> list[Attachment]:
+        """The complaint's files in the order they were attached (their bytes load when read)."""
+        return list(session.scalars(select(Attachment).where(Attachment.complaint_id == complaint.id)
+                                    .order_by(Attachment.id)))
+
+    def attachment(self, session: Session, complaint: Complaint, attachment_id: int) -> Attachment:
+        item = session.get(Attachment, attachment_id)
+        if item is None or item.complaint_id != complaint.id:
+            raise NotFound("attachment not found")
+        return item
 
     # -- views -----------------------------------------------------------------------------------
     def public_view(self, session: Session, complaint: Complaint, reporter: bool = False) -> dict[str, Any]:
@@ -169,6 +192,8 @@ class Complaints:
             "closed_at": complaint.closed_at, "reporter": reporter,
             "open_tasks": [{"id": t.id, "name": t.name, "title": t.title, "role": t.role,
                             "assignee_id": t.assignee_id, "due_at": t.due_at} for t in open_tasks],
+            "attachments": [{"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size}
+                            for a in self.attachments(session, complaint)],
             "timeline": self.timeline(session, complaint, public=False, hide_content=False),
         }
 

@@ -1,6 +1,9 @@
 """Complaints: citizens submit, track and reply; officers read the detail with its full timeline."""
 from __future__ import annotations
 
+from io import BytesIO
+
+from flask import send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -66,3 +69,19 @@ class Detail(MethodView):
             user = current_user(db)
             complaint = complaints.for_officer(db, complaint_id, user)
             return complaints.officer_view(db, complaint, user)
+
+
+@officer_blp.route("/<int:complaint_id>/attachments/<int:attachment_id>")
+class AttachmentFile(MethodView):
+    @officer_blp.doc(responses={"200": {"description": "The file, as a download (JPEG, PNG or PDF)"}})
+    def get(self, complaint_id, attachment_id):
+        """One of the complaint's attachments, for officers in scope."""
+        complaints = services().complaints
+        with unit_of_work() as db:
+            complaint = complaints.for_officer(db, complaint_id, current_user(db))
+            item = complaints.attachment(db, complaint, attachment_id)
+            body, name, kind = item.data, item.filename, item.content_type
+        response = send_file(BytesIO(body), mimetype=kind, as_attachment=True, download_name=name, etag=False)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
