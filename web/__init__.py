@@ -1,4 +1,4 @@
-"""Flask app factory: the JSON API (and, later, pages). It translates; it holds no business rules."""
+"""Flask app factory: the JSON API and the pages. It translates; it holds no business rules."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,7 +8,7 @@ from flask_smorest import Api
 
 from workflows.service import Aduan
 
-from . import config, errors, i18n
+from . import config, errors, i18n, pages
 from .api import auth, complaints, notifications, reference, tasks, users
 
 
@@ -22,10 +22,6 @@ def create_app(overrides: dict[str, Any] | None = None, services: Aduan | None =
     for blueprint in (auth.blp, complaints.blp, complaints.officer_blp, tasks.blp, notifications.blp,
                       reference.blp, users.blp):
         api.register_blueprint(blueprint)
+    pages.init_app(app)
     errors.init_app(app)
-
-    @app.get("/")
-    def index():
-        return {"name": "Aduan", "api": "/api/openapi.json"}
-
     return app

@@ -33,6 +33,9 @@ def current_user(db: Session) -> User:
             raise Unauthorized("login required")
         return user
     user_id = session.get("user_id")
+    if user_id is not None and request.method not in ("GET", "HEAD", "OPTIONS"):
+        # A cookie rides along with any cross-site request: changes need the page's CSRF token too.
+        current_app.extensions["csrf"].protect()
     if user_id is not None:
         user = db.get(User, user_id)
         if user is not None and user.active:

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from sqlalchemy.exc import OperationalError
@@ -37,9 +39,33 @@ def _flatten_webargs(messages: dict) -> dict[str, list[str]]:
     return fields
 
 
+def _page_request() -> bool:
+    return not request.path.startswith("/api")
+
+
+def page_error(status: int, code: str, text: str):
+    """The same error as a page, for people using the site rather than the API."""
+    if status == 401:
+        return redirect(url_for("pages_auth.login", next=request.full_path.rstrip("?")))
+    titles = {400: _("The request was not understood"), 403: _("Not allowed"), 404: _("Not found"),
+              409: _("Changed by someone else"), 413: _("Too large"), 422: _("Please check your input"),
+              429: _("Too many attempts")}
+    return render_template("error.html", title=titles.get(status, _("Something went wrong")), code=code,
+                           text=message(text)), status
+
+
 def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):
+        text = "the form has expired; reload the page and try again"
+        if _page_request():
+            return page_error(400, "csrf", text)
+        return error_response(400, "csrf", text)
+
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
+        if _page_request():
+            return page_error(exc.status, exc.code, exc.message)
         fields = None
         if isinstance(exc, Invalid):
             fields = {name: [field_message(code, params) for code, params in errors]
@@ -50,6 +76,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         data = getattr(exc, "data", None) or {}
+        if _page_request():
+            text = {404: "not found", 405: "method not allowed", 413: "request body too large",
+                    403: "you may not open this page"}.get(exc.code, exc.description or exc.name)
+            return page_error(exc.code or 500, "http_error", text)
         if exc.code == 422 and "messages" in data:
             return error_response(422, "invalid", "invalid input", _flatten_webargs(data["messages"]))
         if exc.code == 400 and "messages" in data:
@@ -65,6 +95,8 @@ def init_app(app: Flask) -> None:
         # the same answer as any other concurrent change.
         text = str(exc.orig or exc).lower()
         if "deadlock" in text or "could not serialize" in text or "database is locked" in text:
+            if _page_request():
+                return page_error(409, "conflict", RACE_MESSAGE)
             return error_response(409, "conflict", RACE_MESSAGE)
         log.exception("database error")
         return error_response(503, "database_unavailable", "internal error")
@@ -72,4 +104,6 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unhandled error")
+        if _page_request():
+            return page_error(500, "internal_error", "internal error")
         return error_response(500, "internal_error", "internal error")

@@ -127,14 +127,14 @@ def _complaints(services: Aduan) -> Iterator[str]:
 
     in_progress = _submit(services, "pemkab-bogor", "Antrean KTP-el sangat lama",
                           "Antrean perekaman KTP-el di kecamatan mencapai lima jam tanpa kepastian.",
-                          "administrasi kependudukan", anonymous=True, name=None)
+                          "kependudukan", anonymous=True, name=None)
     _complete(services, in_progress, {"action": "dispatch",
                                       "unit_id": _unit(services, "pemkab-bogor", "disdukcapil")})
     _complete(services, in_progress, {}, claim_only=True)
     yield f"{in_progress}: dalam proses (anonim)"
 
     deferred = _submit(services, "pemprov-jabar", "Pungutan liar di terminal",
-                       "Ada pungutan tambahan untuk penumpang di terminal, mohon ditindak.", "perhubungan",
+                       "Ada pungutan tambahan untuk penumpang di terminal, mohon ditindak.", "transportasi",
                        confidential=True)
     _complete(services, deferred, {"action": "defer", "note": "Mohon sebutkan nama terminal dan waktu kejadian."})
     yield f"{deferred}: dipending (rahasia)"

@@ -1,0 +1,114 @@
+"""Screenshots of the main pages for the README (`make screenshots`), taken in Debian's Chromium.
+
+A throw-away SQLite database gets the real migrations and the demo data, the app is served on a
+free local port, and Playwright drives the pages as a citizen and as officers would.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from migrations import upgrade  # noqa: E402
+from web import create_app  # noqa: E402
+from workflows import demo  # noqa: E402
+from workflows.service import Aduan  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+CHROMIUM = os.environ.get("ADUAN_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-dev-shm-usage"]
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/screens.sqlite3"
+        upgrade(url)
+        services = Aduan(url)
+        for _line in demo.seed(services):
+            pass
+        app = create_app({"SECRET_KEY": "screenshots"}, services=services)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_port}"
+        try:
+            shoot(base)
+        finally:
+            server.shutdown()
+            services.sql_engine.dispose()
+
+
+def shoot(base: str) -> None:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        desk = browser.new_context(base_url=base, viewport={"width": 1280, "height": 860}, locale="id-ID")
+        phone = browser.new_context(base_url=base, viewport={"width": 390, "height": 844}, is_mobile=True,
+                                    has_touch=True, locale="id-ID")
+        citizen = desk.new_page()
+        save(citizen, "/", "home")
+        save(citizen, "/report", "report-form", full=True)
+        mobile = phone.new_page()
+        save(mobile, "/report", "report-form-phone", full=True)
+        # A report through the form, then its tracking page.
+        citizen.goto("/report")
+        citizen.select_option("#category", "infrastruktur")
+        select_by_text(citizen, "#region_id", "Kota Bandung")
+        select_by_text(citizen, "#instansi_id", "Pemerintah Kota Bandung")
+        citizen.fill("#title", "Lampu penerangan jalan padam")
+        citizen.fill("#description", "Lampu PJU di Jl. Dago mati sejak seminggu, rawan kecelakaan malam hari.")
+        citizen.fill("#location", "Jl. Ir. H. Juanda, Bandung")
+        citizen.fill("#reporter_name", "Rina")
+        citizen.click("button[type=submit].primary")
+        citizen.screenshot(path=str(OUT / "report-submitted.png"))
+        tracking_id = citizen.locator("[data-tracking-id]").inner_text()
+        save(citizen, f"/track/{tracking_id}", "track", full=True)
+
+        officer = desk.new_page()
+        log_in(officer, "admin.pemkot-bandung")
+        save(officer, "/tasks", "task-list", full=True)
+        officer.goto("/tasks")
+        officer.locator(f"tr[data-tracking-id='{tracking_id}'] a.button").click()
+        officer.select_option("#f-action", "dispatch")
+        officer.click("[data-action=complete]")
+        officer.screenshot(path=str(OUT / "task-form-errors.png"), full_page=True)
+        officer.click("text=Rincian laporan, riwayat dan diagram SOP")
+        officer.wait_for_selector("[data-rendered=true]")
+        officer.screenshot(path=str(OUT / "complaint-detail.png"), full_page=True)
+        save(officer, "/users", "accounts", full=True)
+        officer.goto("/users")
+        officer.locator("tr[data-username='pp.pemkot-bandung.dlh'] a").click()
+        officer.screenshot(path=str(OUT / "hand-over.png"), full_page=True)
+        save(officer, "/tasks?lang=en", "task-list-en", full=True)
+        browser.close()
+    print(f"screenshots written to {OUT.relative_to(ROOT)}/")
+
+
+def log_in(page, username: str) -> None:
+    page.goto("/login")
+    page.fill("#username", username)
+    page.fill("#password", demo.DEMO_PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url("**/tasks")
+
+
+def select_by_text(page, selector: str, text: str) -> None:
+    value = page.eval_on_selector(selector, "(s, t) => [...s.options].find(o => o.text.trim() === t).value", text)
+    page.select_option(selector, value)
+
+
+def save(page, path: str, name: str, full: bool = False) -> None:
+    page.goto(path)
+    page.screenshot(path=str(OUT / f"{name}.png"), full_page=full)
+
+
+if __name__ == "__main__":
+    main()

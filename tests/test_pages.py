@@ -1,0 +1,225 @@
+"""Pages over HTTP (the Flask test client): the scope rules as a matrix, privacy on public pages,
+CSRF, rate-limited login and the language switch. The journeys in a real browser are in tests/browser."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.helpers import Api
+from workflows import accounts, roles
+from workflows.db import transaction
+from workflows.models import Region
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def api(client, world):
+    return Api(client, world)
+
+
+def login_page(app, username: str, password: str = PASSWORD):
+    """A fresh browser-like client logged in through the login form (CSRF token and all)."""
+    client = app.test_client()
+    form = client.get("/login")
+    token = CSRF.search(form.get_data(as_text=True)).group(1)
+    r = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    return client
+
+
+def csrf_of(client, path: str) -> str:
+    return CSRF.search(client.get(path).get_data(as_text=True)).group(1)
+
+
+@pytest.fixture
+def matrix(api, world, services):
+    """Three complaints: anonymous at unit A1 of instansi A, undispatched at A, confidential at B;
+    plus a coordinator of another province."""
+    c1 = api.submit(anonymous=True, reporter_name=None, title="Lampu jalan padam")
+    c2 = api.submit(title="Antrean puskesmas")
+    c3 = api.submit(confidential=True, instansi_id=world.inst_b, region_id=world.province,
+                    title="Pungutan liar terminal", description="Petugas terminal meminta uang tambahan.")
+    v1 = api.task_for("admin_a", c1["tracking_id"], "verify")
+    assert api.complete("admin_a", v1["id"], {"action": "dispatch", "unit_id": world.unit_a1}).status_code == 200
+    v3 = api.task_for("admin_b", c3["tracking_id"], "verify")
+    assert api.complete("admin_b", v3["id"], {"action": "dispatch", "unit_id": world.unit_b1}).status_code == 200
+    with transaction(services.sessions) as db:
+        other = Region(code="99", name="Provinsi Lain", kind="province")
+        db.add(other)
+        db.flush()
+        accounts.create_user(db, "koord_lain", "KOORD LAIN", PASSWORD, roles.ADMIN_KOORDINATOR, region_id=other.id)
+    ids = {key: submitted["tracking_id"] for key, submitted in (("c1", c1), ("c2", c2), ("c3", c3))}
+    by_tracking = {key: _complaint_id(api, tid) for key, tid in ids.items()}
+    return {"tracking": ids, "id": by_tracking, "submitted": {"c1": c1, "c2": c2, "c3": c3}}
+
+
+def _complaint_id(api, tracking_id: str) -> int:
+    for username in ("admin_a", "admin_b", "pp_a1", "pp_b1"):
+        for task in api.tasks(username):
+            if task["tracking_id"] == tracking_id:
+                return task["complaint_id"]
+    raise AssertionError(f"no officer sees {tracking_id}")
+
+
+# Who may open which complaint page (200) and who is refused (403).
+SCOPE = {
+    #             c1 (A, unit A1, anonymous)  c2 (A, not dispatched)  c3 (B, unit B1, confidential)
+    "nasional":   (200, 200, 200),
+    "koord":      (200, 200, 200),
+    "koord_lain": (403, 403, 403),
+    "admin_a":    (200, 200, 403),
+    "admin_a2":   (200, 200, 403),
+    "admin_b":    (403, 403, 200),
+    "pp_a1":      (200, 403, 403),
+    "pp_a2":      (403, 403, 403),
+    "pp_b1":      (403, 403, 200),
+}
+# Who sees the anonymous reporter's identity on c1 (only the admin tier above the instansi).
+SEES_ANONYMOUS = {"nasional": True, "koord": True, "admin_a": False, "admin_a2": False, "pp_a1": False}
+
+
+@pytest.mark.parametrize("username", sorted(SCOPE))
+def test_scope_matrix_for_complaint_pages(app, matrix, username):
+    client = login_page(app, username)
+    for key, expected in zip(("c1", "c2", "c3"), SCOPE[username]):
+        r = client.get(f"/complaints/{matrix['id'][key]}")
+        assert r.status_code == expected, (username, key, r.status_code)
+        diagram = client.get(f"/complaints/{matrix['id'][key]}/diagram.bpmn")
+        assert diagram.status_code == expected, (username, key, "diagram")
+        if expected == 200:
+            assert b"<bpmn:definitions" in diagram.data
+        else:
+            body = r.get_data(as_text=True)
+            assert matrix["submitted"][key]["tracking_id"] not in body  # nothing of it leaks
+
+
+@pytest.mark.parametrize("username", sorted(SEES_ANONYMOUS))
+def test_anonymous_reporter_hidden_outside_admin_tier(app, matrix, services, username):
+    client = login_page(app, username)
+    page = client.get(f"/complaints/{matrix['id']['c1']}").get_data(as_text=True)
+    named = client.get(f"/complaints/{matrix['id']['c2']}").get_data(as_text=True)
+    if username != "pp_a1":
+        assert "Siti" in named  # a named reporter is visible to every officer in scope
+    if SEES_ANONYMOUS[username]:
+        assert "data-reporter-hidden" not in page
+    else:
+        assert "data-reporter-hidden" in page
+
+
+@pytest.mark.parametrize("username", sorted(SCOPE))
+def test_task_list_shows_only_tasks_in_scope(app, matrix, username, api):
+    client = login_page(app, username)
+    listing = client.get("/tasks").get_data(as_text=True)
+    visible = set(re.findall(r'data-tracking-id="(LAP-[A-Z0-9]+)"', listing))
+    assert visible == {t["tracking_id"] for t in api.tasks(username)}  # the page and the API agree
+    for key, status in zip(("c1", "c2", "c3"), SCOPE[username]):
+        if status == 403:
+            assert matrix["tracking"][key] not in visible, (username, key)
+
+
+def test_task_page_of_another_instansi_is_refused(app, matrix, api):
+    task = api.task_for("admin_a", matrix["tracking"]["c2"], "verify")
+    client = login_page(app, "admin_b")
+    r = client.get(f"/tasks/{task['id']}")
+    assert r.status_code == 403
+    token = csrf_of(client, "/tasks")
+    r = client.post(f"/tasks/{task['id']}/claim", data={"csrf_token": token})
+    assert r.status_code == 403
+    assert api.client.get(f"/api/tasks/{task['id']}", headers=api.auth("admin_a")).json["assignee_id"] is None
+
+
+def test_confidential_complaint_content_never_on_public_pages(client, matrix):
+    c3 = matrix["submitted"]["c3"]
+    page = client.get(f"/track/{c3['tracking_id']}").get_data(as_text=True)
+    assert "Pungutan liar" not in page and "uang tambahan" not in page
+    assert "data-confidential" in page
+    home = client.get("/").get_data(as_text=True)
+    assert "Pungutan liar" not in home
+    # The reporter, with the code, sees their own content.
+    reporter = client.application.test_client()
+    token = csrf_of(reporter, f"/track/{c3['tracking_id']}")
+    r = reporter.post(f"/track/{c3['tracking_id']}/code", data={"code": c3["reporter_token"], "csrf_token": token})
+    assert r.status_code == 302
+    assert "Pungutan liar" in reporter.get(f"/track/{c3['tracking_id']}").get_data(as_text=True)
+
+
+def test_anonymous_reporter_name_not_on_public_page(client, api):
+    named = api.submit(reporter_name="Budi Santoso")
+    anonymous = api.submit(anonymous=True, reporter_name=None)
+    assert "Budi Santoso" not in client.get(f"/track/{named['tracking_id']}").get_data(as_text=True)
+    assert "data-tracking-id" in client.get(f"/track/{anonymous['tracking_id']}").get_data(as_text=True)
+
+
+def test_forms_require_the_csrf_token(app, matrix, api):
+    client = login_page(app, "admin_a")
+    task = api.task_for("admin_a", matrix["tracking"]["c2"], "verify")
+    r = client.post(f"/tasks/{task['id']}/claim")
+    assert r.status_code == 400 and "data-error-code=\"csrf\"" in r.get_data(as_text=True)
+    assert api.client.get(f"/api/tasks/{task['id']}", headers=api.auth("admin_a")).json["assignee_id"] is None
+    # The JSON API called with the session cookie needs the token too; a bearer token does not.
+    r = client.post(f"/api/tasks/{task['id']}/claim")
+    assert r.status_code == 400 and r.json["error"] == "csrf"
+    r = client.post(f"/api/tasks/{task['id']}/claim", headers={"X-CSRFToken": csrf_of(client, "/tasks")})
+    assert r.status_code == 200, r.json
+
+
+def test_login_form_is_rate_limited(app):
+    client = app.test_client()
+    for _ in range(5):
+        token = csrf_of(client, "/login")
+        r = client.post("/login", data={"username": "admin_a", "password": "salah-sekali", "csrf_token": token})
+        assert r.status_code == 401
+        assert "nama pengguna atau kata sandi salah" in r.get_data(as_text=True)
+    token = csrf_of(client, "/login")
+    r = client.post("/login", data={"username": "admin_a", "password": PASSWORD, "csrf_token": token})
+    assert r.status_code == 429
+    assert int(r.headers["Retry-After"]) > 0
+    assert "Terlalu banyak percobaan gagal" in r.get_data(as_text=True)
+
+
+def test_login_only_redirects_to_local_pages(app):
+    client = app.test_client()
+    token = csrf_of(client, "/login")
+    r = client.post("/login", data={"username": "admin_a", "password": PASSWORD, "csrf_token": token,
+                                    "next": "https://evil.example/"})
+    assert r.status_code == 302 and r.headers["Location"] == "/tasks"
+
+
+def test_pages_need_login(client):
+    r = client.get("/tasks")
+    assert r.status_code == 302 and r.headers["Location"].startswith("/login?next=/tasks")
+    assert client.get("/users").status_code == 302
+
+
+def test_session_cookie_flags(app):
+    app.config["SESSION_COOKIE_SECURE"] = True
+    client = app.test_client()
+    r = client.get("/login")
+    cookie = r.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+
+
+def test_language_switch_on_every_page(app, matrix):
+    officer = login_page(app, "admin_a")
+    pages = [(app.test_client(), "/"), (app.test_client(), "/report"), (app.test_client(), "/track"),
+             (app.test_client(), f"/track/{matrix['tracking']['c2']}"), (app.test_client(), "/login"),
+             (officer, "/tasks"), (officer, f"/complaints/{matrix['id']['c2']}"), (officer, "/users")]
+    for client, path in pages:
+        indonesian = client.get(path).get_data(as_text=True)
+        assert 'lang="id"' in indonesian and 'data-lang="en"' in indonesian, path
+        english = client.get(path, query_string={"lang": "en"}).get_data(as_text=True)
+        assert 'lang="en"' in english and 'data-lang="id"' in english, path
+        client.get(path, query_string={"lang": "id"})
+    # The choice sticks for the session.
+    client = app.test_client()
+    client.get("/", query_string={"lang": "en"})
+    assert "Write a report" in client.get("/report").get_data(as_text=True)
+    assert "Tulis laporan" in app.test_client().get("/report").get_data(as_text=True)
+
+
+def test_catalogs_are_complete():
+    from web.catalogs import missing
+    assert missing() == {"id": [], "en": []}

@@ -1,0 +1,129 @@
+"""Display names for the codes the domain uses (statuses, types, categories, roles, steps).
+
+English msgids; the Indonesian wording comes from the catalog like every other page text.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+STATUS = {
+    "belum_diproses": _l("Not yet processed"),
+    "didisposisi": _l("Verified & dispatched"),
+    "dalam_proses": _l("In progress"),
+    "dipending": _l("Pending"),
+    "diselesaikan": _l("Resolved"),
+    "diarsipkan": _l("Archived"),
+}
+
+TYPE = {
+    "pengaduan": _l("Complaint"),
+    "aspirasi": _l("Aspiration"),
+    "permintaan_informasi": _l("Information request"),
+}
+
+CATEGORY = {
+    "infrastruktur": _l("Infrastructure"),
+    "kesehatan": _l("Health"),
+    "pendidikan": _l("Education"),
+    "kependudukan": _l("Civil registration"),
+    "lingkungan": _l("Environment"),
+    "transportasi": _l("Transport"),
+    "sosial": _l("Social affairs"),
+    "ketertiban": _l("Public order"),
+    "perizinan": _l("Permits"),
+    "lainnya": _l("Other"),
+}
+
+ROLE = {
+    "admin_nasional": _l("National admin"),
+    "admin_koordinator": _l("Coordinating admin"),
+    "admin_instansi": _l("Agency admin"),
+    "pejabat_penghubung": _l("Liaison officer"),
+    "pelapor": _l("Reporter"),
+}
+
+RATING = {
+    "sangat_puas": _l("Very satisfied"),
+    "puas": _l("Satisfied"),
+    "cukup_puas": _l("Fairly satisfied"),
+    "tidak_puas": _l("Not satisfied"),
+}
+
+ACTION = {
+    "submitted": _l("Report submitted"),
+    "task_completed": _l("Step completed"),
+    "status_changed": _l("Status changed"),
+    "task_claimed": _l("Task claimed"),
+    "task_unclaimed": _l("Task released"),
+    "task_delegated": _l("Task delegated"),
+    "task_handed_over": _l("Task handed over"),
+    "sla_breach": _l("Time limit missed"),
+    "sla_reminder": _l("Reminder sent"),
+    "sla_paused": _l("Clock paused"),
+    "escalated": _l("Escalated"),
+    "escalation_handled": _l("Escalation handled"),
+    "process_ended": _l("Process ended"),
+    "script_ran": _l("Automatic step"),
+}
+
+
+def label(table: dict, code: str | None) -> str:
+    if code is None:
+        return ""
+    found = table.get(code)
+    return str(found) if found is not None else code.replace("_", " ")
+
+FIELD = {
+    "action": _l("Action"),
+    "note": _l("Note"),
+    "unit": _l("Unit"),
+    "unit_id": _l("Unit"),
+    "tier": _l("Follow-up tier"),
+    "target_instansi": _l("Target agency"),
+    "target_instansi_id": _l("Target agency"),
+    "follow_up_text": _l("Follow-up"),
+    "additional_info": _l("Additional information"),
+    "satisfied": _l("Satisfied"),
+    "rating": _l("Rating"),
+    "comment": _l("Comment"),
+    "from": _l("From"),
+    "to": _l("To"),
+    "step": _l("Step"),
+    "outcome": _l("Outcome"),
+    "type": _l("Type"),
+    "category": _l("Category"),
+    "channel": _l("Channel"),
+    "level": _l("Level"),
+    "role": _l("Role"),
+    "due_at": _l("Due"),
+    "remaining_seconds": _l("Working seconds left"),
+}
+
+VALUE = {
+    "dispatch": _l("Verify & dispatch"),
+    "defer": _l("Defer (ask the reporter)"),
+    "transfer": _l("Not our authority (transfer)"),
+    "archive": _l("Archive"),
+    "closed": _l("Closed"),
+    "auto_closed": _l("Closed automatically"),
+    "archived": _l("Archived"),
+    "verify": _l("Verification"),
+    "follow_up": _l("Follow-up"),
+    "reporter_reply": _l("Reporter's reply"),
+    "web": _l("Web"),
+    **STATUS,
+    **TYPE,
+    **CATEGORY,
+    **RATING,
+    **ROLE,
+}
+
+# Timeline fields whose values are codes (shown by their label); all others are shown as written.
+CODED = frozenset({"action", "outcome", "from", "to", "step", "type", "category", "channel", "rating", "role",
+                   "tier"})
+VALUE.update({
+    "ringan": _l("Light (3 working hours)"),
+    "normatif": _l("Normative (5 working days)"),
+    "tanpa_pemeriksaan": _l("No inspection (14 working days)"),
+    "pemeriksaan": _l("Needs inspection (60 working days)"),
+})

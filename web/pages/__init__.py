@@ -1,0 +1,55 @@
+"""Server-rendered pages for citizens and officers: plain HTML forms, one blueprint per feature.
+
+Pages translate between forms and the domain services; the rules live in ``workflows``.
+Every POST carries a CSRF token (Flask-WTF); the JSON API is exempt for bearer-token clients and
+checks the same token when it is called with the session cookie (see ``web.context``).
+"""
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_babel import get_locale
+from flask_wtf.csrf import CSRFProtect, generate_csrf
+
+from .. import labels
+from . import auth, complaints, public, tasks, users
+from .common import lang_url, load_officer, local_time
+
+csrf = CSRFProtect()
+BLUEPRINTS = (public.bp, auth.bp, tasks.bp, complaints.bp, users.bp)
+
+
+def is_page_request() -> bool:
+    return not request.path.startswith("/api") and request.blueprint is not None \
+        and request.blueprint.startswith("pages_")
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid for the session's life
+    csrf.init_app(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+
+    @app.before_request
+    def _page_guard():
+        if not is_page_request():
+            return None
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            csrf.protect()
+        load_officer()
+        return None
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    app.jinja_env.globals.update(
+        csrf_token=generate_csrf, lang_url=lang_url, labels=labels, label=labels.label, get_locale=get_locale)
+    app.jinja_env.filters["localtime"] = local_time
+
+    @app.context_processor
+    def _officer():
+        return {"officer": g.get("officer")}

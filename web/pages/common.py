@@ -1,0 +1,93 @@
+"""What every page shares: the logged-in officer, error translation, dates in the region's time zone."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from flask import g, redirect, request, session, url_for
+from flask_babel import get_locale
+
+from workflows.errors import DomainError, Invalid
+from workflows.models import User
+
+from ..context import unit_of_work
+from ..messages import field_message, message
+
+ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+
+
+@dataclass(frozen=True)
+class Officer:
+    """The logged-in officer as the page chrome needs it (the views load the full row themselves)."""
+    id: int
+    username: str
+    full_name: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        from workflows.roles import ADMIN_TIER
+        return self.role in ADMIN_TIER
+
+
+def load_officer() -> None:
+    g.officer = None
+    user_id = session.get("user_id")
+    if user_id is None:
+        return
+    with unit_of_work() as db:
+        user = db.get(User, user_id)
+        if user is None or not user.active:
+            session.pop("user_id", None)
+            return
+        g.officer = Officer(user.id, user.username, user.full_name, user.role)
+
+
+def officer_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.get("officer") is None:
+            return redirect(url_for("pages_auth.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def current_officer(db) -> User:
+    return db.get(User, g.officer.id)
+
+
+def field_errors(exc: Invalid) -> dict[str, list[str]]:
+    return {name: [field_message(code, params) for code, params in problems]
+            for name, problems in exc.fields.items()}
+
+
+def error_text(exc: DomainError) -> str:
+    return message(exc.message)
+
+
+def local_time(moment: datetime | None, zone: str | None = "Asia/Jakarta", with_zone: bool = True) -> str:
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    zone = zone or "Asia/Jakarta"
+    text = format_datetime(moment, "d MMM yyyy HH:mm", tzinfo=ZoneInfo(zone), locale=str(get_locale()))
+    return f"{text} {ZONE_NAMES.get(zone, zone)}" if with_zone else text
+
+
+def lang_url(code: str) -> str:
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "lang"}
+    args["lang"] = code
+    return f"{request.path}?{urlencode(args)}"
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only local paths: a login link must not send the officer to another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default

@@ -1,0 +1,54 @@
+"""The officer's complaint page: details, attachments, timeline and the SOP diagram at the current step."""
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import Blueprint, Response, render_template, send_file
+from sqlalchemy import select
+
+from workflows.models import HumanTask, ProcessDefinition, ProcessInstance
+
+from ..context import services, unit_of_work
+from .common import current_officer, officer_required
+
+bp = Blueprint("pages_complaints", __name__)
+
+
+@bp.get("/complaints/<int:complaint_id>")
+@officer_required
+def detail(complaint_id):
+    complaints = services().complaints
+    with unit_of_work() as db:
+        user = current_officer(db)
+        complaint = complaints.for_officer(db, complaint_id, user)
+        view = complaints.officer_view(db, complaint, user)
+        current = db.scalars(select(HumanTask.name).where(
+            HumanTask.complaint_id == complaint.id, HumanTask.state == "open",
+            HumanTask.kind == "bpmn")).all()
+        return render_template("complaints/detail.html", view=view, zone=complaint.region.timezone,
+                               current=sorted(set(current)))
+
+
+@bp.get("/complaints/<int:complaint_id>/diagram.bpmn")
+@officer_required
+def diagram(complaint_id):
+    """The diagram version this complaint runs on (not the newest one), for the viewer."""
+    with unit_of_work() as db:
+        complaint = services().complaints.for_officer(db, complaint_id, current_officer(db))
+        xml = db.scalar(select(ProcessDefinition.bpmn_xml)
+                        .join(ProcessInstance, ProcessInstance.definition_id == ProcessDefinition.id)
+                        .where(ProcessInstance.complaint_id == complaint.id))
+    if xml is None:
+        return Response("", status=404)
+    return Response(xml, mimetype="application/xml", headers={"Cache-Control": "private, max-age=300"})
+
+
+@bp.get("/complaints/<int:complaint_id>/attachments/<int:attachment_id>")
+@officer_required
+def attachment(complaint_id, attachment_id):
+    complaints = services().complaints
+    with unit_of_work() as db:
+        complaint = complaints.for_officer(db, complaint_id, current_officer(db))
+        item = complaints.attachment(db, complaint, attachment_id)
+        body, name, kind = item.data, item.filename, item.content_type
+    return send_file(BytesIO(body), mimetype=kind, as_attachment=True, download_name=name)

@@ -1,0 +1,181 @@
+"""Citizen pages: report, get the tracking ID, track, answer the officer and rate or reopen."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from workflows.attachments import MAX_BYTES, MAX_FILES, Upload
+from workflows.categories import CATEGORIES
+from workflows.complaints import NewComplaint
+from workflows.errors import DomainError, Forbidden, Invalid, NotFound
+from workflows.models import Instansi, Region
+from workflows.statuses import COMPLAINT_TYPES
+
+from ..context import services, unit_of_work
+from ..messages import message
+from ..schemas import ComplaintIn
+from . import forms
+from .common import error_text, field_errors
+
+bp = Blueprint("pages_public", __name__)
+
+REPORT_FIELDS = ("type", "category", "region_id", "instansi_id", "title", "description", "location",
+                 "reporter_name", "reporter_email", "reporter_phone")
+REMEMBERED_REPORTS = 10  # reporter codes this browser keeps, newest first
+
+
+@bp.get("/")
+def home():
+    return render_template("public/home.html")
+
+
+def _pickers(db):
+    regions = db.scalars(select(Region).order_by(Region.code)).all()
+    instansi = db.scalars(select(Instansi).order_by(Instansi.name)).all()
+    return {"regions": regions, "instansi": instansi, "categories": CATEGORIES, "types": COMPLAINT_TYPES,
+            "max_files": MAX_FILES, "max_mb": MAX_BYTES // (1024 * 1024)}
+
+
+def _int_or_none(text: str | None) -> int | None:
+    text = (text or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+@bp.route("/report", methods=["GET", "POST"])
+def report():
+    values = {k: request.form.get(k, "") for k in REPORT_FIELDS} if request.method == "POST" else {}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        # Attachments make this the one form with a larger body limit.
+        request.max_content_length = MAX_FILES * MAX_BYTES + 256 * 1024
+        uploads = tuple(Upload(f.filename or "", f.read()) for f in request.files.getlist("attachments")
+                        if f and f.filename)
+        new, errors = _new_complaint(values, uploads)
+        if not errors:
+            try:
+                with unit_of_work() as db:
+                    complaint, token = services().complaints.submit(db, new)
+                    tracking_id = complaint.tracking_id
+                _remember(tracking_id, token)
+                session["just_submitted"] = tracking_id
+                return redirect(url_for(".submitted", tracking_id=tracking_id))
+            except Invalid as exc:
+                errors = field_errors(exc)
+    with unit_of_work() as db:
+        return render_template("public/report.html", values=values, errors=errors,
+                               **_pickers(db)), 422 if errors else 200
+
+
+def _new_complaint(values: dict[str, str], uploads: tuple[Upload, ...]):
+    """The form's text through the API's own schema, so both edges accept exactly the same input."""
+    data: dict[str, object] = {k: v.strip() for k, v in values.items() if v.strip()}
+    for name in ("region_id", "instansi_id"):
+        if str(data.get(name, "")).isdigit():
+            data[name] = int(data[name])
+    data["anonymous"] = request.form.get("anonymous") == "1"
+    data["confidential"] = request.form.get("confidential") == "1"
+    try:
+        body = ComplaintIn().load(data)
+    except ValidationError as exc:
+        return None, {name: [message(t) for t in (texts if isinstance(texts, list) else [texts])]
+                      for name, texts in exc.messages.items()}
+    return NewComplaint(**body, attachments=uploads), {}
+
+
+def _remember(tracking_id: str, token: str) -> None:
+    known = dict(session.get("reporter", {}))
+    known.pop(tracking_id, None)
+    known = {tracking_id: token, **dict(list(known.items())[:REMEMBERED_REPORTS - 1])}
+    session["reporter"] = known
+
+
+def _token_for(tracking_id: str) -> str | None:
+    return session.get("reporter", {}).get(tracking_id)
+
+
+@bp.get("/report/<tracking_id>/submitted")
+def submitted(tracking_id):
+    token = _token_for(tracking_id)
+    if token is None or session.get("just_submitted") != tracking_id:
+        return redirect(url_for(".track", tracking_id=tracking_id))
+    return render_template("public/submitted.html", tracking_id=tracking_id, token=token)
+
+
+@bp.get("/track")
+def track_lookup():
+    tracking_id = (request.args.get("tracking_id") or "").strip().upper()
+    if tracking_id:
+        return redirect(url_for(".track", tracking_id=tracking_id))
+    return render_template("public/track_lookup.html", error=None)
+
+
+def _reporter_view(tracking_id: str):
+    """The complaint's public view, with the reporter's extras when this browser holds its code."""
+    with unit_of_work() as db:
+        try:
+            complaint = services().complaints.by_tracking_id(db, tracking_id)
+        except NotFound:
+            return None, False
+        token = _token_for(complaint.tracking_id)
+        reporter = False
+        if token:
+            try:
+                services().complaints.check_reporter(db, complaint, token)
+                reporter = True
+            except Forbidden:
+                session["reporter"] = {k: v for k, v in session.get("reporter", {}).items() if k != tracking_id}
+        return services().complaints.public_view(db, complaint, reporter=reporter), reporter
+
+
+@bp.get("/track/<tracking_id>")
+def track(tracking_id):
+    view, reporter = _reporter_view(tracking_id.upper())
+    if view is None:
+        return render_template("public/track_lookup.html", error="not_found",
+                               tracking_id=tracking_id), 404
+    return render_template("public/track.html", view=view, reporter=reporter, errors={}, values={},
+                           problem=None)
+
+
+@bp.post("/track/<tracking_id>/code")
+def enter_code(tracking_id):
+    """The reporter types the secret code shown at submission; a right code is kept in the session."""
+    code = (request.form.get("code") or "").strip()
+    tracking_id = tracking_id.upper()
+    with unit_of_work() as db:
+        try:
+            complaint = services().complaints.by_tracking_id(db, tracking_id)
+            services().complaints.check_reporter(db, complaint, code)
+        except NotFound:
+            abort(404)
+        except Forbidden as exc:
+            view = services().complaints.public_view(db, complaint)
+            return render_template("public/track.html", view=view, reporter=False, errors={},
+                                   values={}, problem=error_text(exc)), 403
+    _remember(tracking_id, code)
+    return redirect(url_for(".track", tracking_id=tracking_id))
+
+
+@bp.post("/track/<tracking_id>/reply")
+def reply(tracking_id):
+    tracking_id = tracking_id.upper()
+    view, reporter = _reporter_view(tracking_id)
+    if view is None:
+        abort(404)
+    if not reporter:
+        return redirect(url_for(".track", tracking_id=tracking_id))
+    waiting = view.get("awaiting_reply")
+    data = forms.submitted(waiting["form"] if waiting else None, request.form)
+    try:
+        with unit_of_work() as db:
+            services().complaints.reply(db, tracking_id, _token_for(tracking_id), data)
+    except Invalid as exc:
+        return render_template("public/track.html", view=view, reporter=True, errors=field_errors(exc),
+                               values=request.form, problem=None), 422
+    except DomainError as exc:
+        view, reporter = _reporter_view(tracking_id)
+        return render_template("public/track.html", view=view, reporter=reporter, errors={}, values={},
+                               problem=error_text(exc)), exc.status
+    session["flash_reply"] = tracking_id
+    return redirect(url_for(".track", tracking_id=tracking_id, sent=1))

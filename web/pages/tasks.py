@@ -1,0 +1,149 @@
+"""The officer's task list and task page: claim, release, delegate and complete through the BPMN form."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+
+from workflows.errors import DomainError, Invalid
+from workflows.models import Complaint, Region
+from workflows.scope import task_visible_to
+from workflows.tasks import TaskQuery
+
+from ..context import services, unit_of_work
+from ..schemas import TaskQueryIn
+from . import forms
+from .common import current_officer, error_text, field_errors, officer_required
+
+bp = Blueprint("pages_tasks", __name__)
+
+PAGE_SIZE = 25
+FILTERS = ("status", "category", "due", "sort")
+
+
+@bp.get("/tasks")
+@officer_required
+def task_list():
+    raw = {k: v for k, v in request.args.items() if k in FILTERS and v}
+    page = max(1, int(request.args["page"])) if request.args.get("page", "").isdigit() else 1
+    problem = None
+    try:
+        query = TaskQueryIn().load({**raw, "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE})
+    except ValidationError as exc:
+        problem = _("Some filters were not understood and were ignored: %(names)s.",
+                    names=", ".join(sorted(exc.messages)))
+        raw = {k: v for k, v in raw.items() if k not in exc.messages}
+        query = TaskQueryIn().load({**raw, "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE})
+    tasks = services().tasks
+    with unit_of_work() as db:
+        user = current_officer(db)
+        rows = tasks.list_for(db, user, TaskQuery(**query))
+        total = tasks.count_for(db, user, TaskQuery(**query))
+        zones = _zones(db, {t.region_id for t, _c in rows})
+        now = services().clock()
+        items = [_item(t, c, zones, now, user.id) for t, c in rows]
+    pages = max(1, -(-total // PAGE_SIZE))
+    return render_template("tasks/list.html", items=items, filters=raw, page=page, pages=pages, total=total,
+                           problem=problem, notice=session.pop("notice", None))
+
+
+def _zones(db, region_ids) -> dict[int | None, str]:
+    zones: dict[int | None, str] = {None: "Asia/Jakarta"}
+    for region_id in region_ids:
+        if region_id is not None:
+            region = db.get(Region, region_id)
+            zones[region_id] = region.timezone if region else "Asia/Jakarta"
+    return zones
+
+
+def _item(task, complaint: Complaint, zones, now, user_id: int) -> dict:
+    from workflows.tasks import DUE_SOON
+    due = task.due_at
+    return {
+        "task": task, "complaint": complaint, "zone": zones.get(task.region_id, "Asia/Jakarta"),
+        "overdue": due is not None and due < now,
+        "due_soon": due is not None and now <= due < now + DUE_SOON,
+        "mine": task.assignee_id == user_id,
+    }
+
+
+def _load_task(db, task_id: int):
+    tasks = services().tasks
+    task = tasks.get(db, task_id)
+    user = current_officer(db)
+    if not task_visible_to(user, task):
+        abort(403)
+    return task, user
+
+
+@bp.get("/tasks/<int:task_id>")
+@officer_required
+def task_page(task_id):
+    return _render_task(task_id, errors={}, values={}, problem=None)
+
+
+def _render_task(task_id: int, errors, values, problem, status: int = 200):
+    tasks = services().tasks
+    with unit_of_work() as db:
+        task, user = _load_task(db, task_id)
+        complaint = db.get(Complaint, task.complaint_id)
+        form = tasks.form(db, task)
+        options = forms.choices(db, form, complaint)
+        colleagues = tasks.colleagues(db, task, user) if task.state == "open" else []
+        zone = complaint.region.timezone
+        now = services().clock()
+        page = render_template(
+            "tasks/task.html", task=task, complaint=complaint, form=form, options=options, errors=errors,
+            values=values, problem=problem, colleagues=colleagues, zone=zone,
+            overdue=task.due_at is not None and task.due_at < now, user=user,
+            notice=session.pop("notice", None))
+    return page, status
+
+
+def _act(task_id: int, action, done_text: str, back_to_list: bool = False):
+    try:
+        with unit_of_work() as db:
+            user = current_officer(db)
+            action(db, user)
+    except Invalid as exc:
+        return _render_task(task_id, field_errors(exc), request.form, error_text(exc), exc.status)
+    except DomainError as exc:
+        return _render_task(task_id, {}, request.form, error_text(exc), exc.status)
+    session["notice"] = done_text
+    if back_to_list:
+        return redirect(url_for(".task_list"))
+    return redirect(url_for(".task_page", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@officer_required
+def claim(task_id):
+    return _act(task_id, lambda db, user: services().tasks.claim(db, task_id, user), _("Task claimed."))
+
+
+@bp.post("/tasks/<int:task_id>/unclaim")
+@officer_required
+def unclaim(task_id):
+    return _act(task_id, lambda db, user: services().tasks.unclaim(db, task_id, user), _("Task released."))
+
+
+@bp.post("/tasks/<int:task_id>/delegate")
+@officer_required
+def delegate(task_id):
+    target = request.form.get("user_id", "")
+    if not target.isdigit():
+        return _render_task(task_id, {"user_id": [_("Choose a colleague.")]}, request.form, None, 422)
+    return _act(task_id, lambda db, user: services().tasks.delegate(db, task_id, user, int(target)),
+                _("Task delegated."), back_to_list=True)
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+@officer_required
+def complete(task_id):
+    tasks = services().tasks
+    with unit_of_work() as db:
+        task, _user = _load_task(db, task_id)
+        form = tasks.form(db, task)
+    data = forms.submitted(form, request.form)
+    return _act(task_id, lambda db, user: tasks.complete(db, task_id, user, data), _("Task completed."),
+                back_to_list=True)

@@ -1,0 +1,45 @@
+/* Small progressive enhancements for Aduan's forms; every page works without them. */
+(function () {
+  "use strict";
+  // Fields required only for some answers (the BPMN's required_if) are hidden while they do not apply.
+  function valueOf(form, name) {
+    var checked = form.querySelector('[name="' + name + '"]:checked');
+    if (checked) { return checked.value; }
+    var field = form.querySelector('select[name="' + name + '"], input[name="' + name + '"]:not([type=radio])');
+    return field ? field.value : "";
+  }
+  function refresh(form) {
+    form.querySelectorAll("[data-required-if]").forEach(function (box) {
+      var rule = box.getAttribute("data-required-if").split(":");
+      var values = rule[1].split(",");
+      var applies = values.indexOf(valueOf(form, rule[0])) !== -1;
+      var hasError = box.classList.contains("has-error");
+      box.hidden = !applies && !hasError;
+    });
+  }
+  // The instansi picker shows the instansi of the chosen region (and its province) first.
+  function filterInstansi() {
+    var region = document.getElementById("region_id");
+    var instansi = document.getElementById("instansi_id");
+    if (!region || !instansi) { return; }
+    region.addEventListener("change", function () {
+      var chosen = region.value;
+      var picked = region.options[region.selectedIndex];
+      var parent = picked ? picked.getAttribute("data-parent") : "";
+      instansi.querySelectorAll("option[data-region]").forEach(function (option) {
+        var at = option.getAttribute("data-region");
+        option.hidden = chosen !== "" && at !== chosen && at !== parent;
+      });
+      var selected = instansi.options[instansi.selectedIndex];
+      if (selected && selected.hidden) { instansi.value = ""; }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form").forEach(function (form) {
+      if (!form.querySelector("[data-required-if]")) { return; }
+      refresh(form);
+      form.addEventListener("change", function () { refresh(form); });
+    });
+    filterInstansi();
+  });
+})();
