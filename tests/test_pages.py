@@ -223,3 +223,61 @@ def test_language_switch_on_every_page(app, matrix):
 def test_catalogs_are_complete():
     from web.catalogs import missing
     assert missing() == {"id": [], "en": []}
+
+
+def _report_form(world, **extra):
+    return {"type": "pengaduan", "category": "infrastruktur", "region_id": str(world.regency),
+            "instansi_id": str(world.inst_a), "title": "Jembatan retak",
+            "description": "Jembatan desa retak di tengah, berbahaya untuk kendaraan.", "reporter_name": "Ani",
+            **extra}
+
+
+def test_report_form_refuses_bad_attachments_and_writes_nothing(app, world, services):
+    from io import BytesIO
+
+    from sqlalchemy import func, select
+
+    from workflows.models import Complaint
+    client = app.test_client()
+    token = csrf_of(client, "/report")
+    data = _report_form(world, csrf_token=token)
+    data["attachments"] = [(BytesIO(b"MZ not an image at all"), "foto.png")]
+    r = client.post("/report", data=data, content_type="multipart/form-data")
+    body = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert 'data-error-for="attachments"' in body and "foto.png" in body
+    assert 'value="Jembatan retak"' in body  # what was typed is kept
+    with services.sessions() as db:
+        assert db.scalar(select(func.count()).select_from(Complaint)) == 0
+
+    data = _report_form(world, csrf_token=token)
+    data["attachments"] = [(BytesIO(bytes.fromhex("89504E470D0A1A0A") + b"\0" * 64), f"f{i}.png") for i in range(4)]
+    r = client.post("/report", data=data, content_type="multipart/form-data")
+    assert r.status_code == 422 and 'data-error-for="attachments"' in r.get_data(as_text=True)
+
+    data = _report_form(world, csrf_token=token, title="")
+    r = client.post("/report", data=data, content_type="multipart/form-data")
+    assert r.status_code == 422 and 'data-error-for="title"' in r.get_data(as_text=True)
+    with services.sessions() as db:
+        assert db.scalar(select(func.count()).select_from(Complaint)) == 0
+
+
+def test_report_form_files_a_complaint_with_its_attachment(app, world, services):
+    from io import BytesIO
+    client = app.test_client()
+    data = _report_form(world, csrf_token=csrf_of(client, "/report"))
+    data["attachments"] = [(BytesIO(b"%PDF-1.4 surat"), "surat.pdf")]
+    r = client.post("/report", data=data, content_type="multipart/form-data")
+    assert r.status_code == 302
+    done = client.get(r.headers["Location"]).get_data(as_text=True)
+    tracking_id = re.search(r'data-tracking-id="(LAP-[A-Z0-9]+)"', done).group(1)
+    officer = login_page(app, "admin_a")
+    listing = officer.get("/tasks").get_data(as_text=True)
+    assert tracking_id in listing
+    with services.sessions() as db:
+        complaint = services.complaints.by_tracking_id(db, tracking_id)
+        files = services.complaints.attachments(db, complaint)
+        assert [f.filename for f in files] == ["surat.pdf"]
+        download = officer.get(f"/complaints/{complaint.id}/attachments/{files[0].id}")
+    assert download.status_code == 200 and download.data == b"%PDF-1.4 surat"
+    assert login_page(app, "admin_b").get(f"/complaints/{complaint.id}/attachments/{files[0].id}").status_code == 403

@@ -152,6 +152,7 @@ class Complaints:
             "status": complaint.status,
             "instansi": complaint.instansi.name,
             "region": complaint.region.name,
+            "timezone": complaint.region.timezone,
             "created_at": complaint.created_at,
             "closed_at": complaint.closed_at,
             "confidential": complaint.confidential,

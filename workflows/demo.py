@@ -65,6 +65,14 @@ def seed(services: Aduan) -> Iterator[str]:
                 accounts.create_user(db, f"pp.{code}.{unit_code}", f"Pejabat Penghubung {unit_name} ({name})",
                                      DEMO_PASSWORD, roles.PEJABAT_PENGHUBUNG, region_id=inst.region_id,
                                      instansi_id=inst.id, unit_id=unit.id)
+        # A second liaison officer at Bogor's civil registry office, to try the hand-over with: the
+        # first one holds the complaint "dalam proses" below.
+        unit = db.scalars(select(Unit).join(Instansi, Instansi.id == Unit.instansi_id).where(
+            Instansi.code == "pemkab-bogor", Unit.code == "disdukcapil")).one()
+        accounts.create_user(db, "pp2.pemkab-bogor.disdukcapil",
+                             "Pejabat Penghubung Pengganti Disdukcapil Kabupaten Bogor", DEMO_PASSWORD,
+                             roles.PEJABAT_PENGHUBUNG, region_id=unit.region_id, instansi_id=unit.instansi_id,
+                             unit_id=unit.id)
     yield f"{len(REGIONS)} regions, {len(INSTANSI)} instansi; officers' password: {DEMO_PASSWORD}"
     yield from _complaints(services)
 
@@ -89,7 +97,7 @@ def _task(services: Aduan, tracking_id: str) -> tuple[int, User]:
             query = query.where(User.instansi_id == task.instansi_id)
         elif task.role == roles.PEJABAT_PENGHUBUNG:
             query = query.where(User.unit_id == task.unit_id)
-        return task.id, db.scalars(query).first()
+        return task.id, db.scalars(query.order_by(User.id)).first()
 
 
 def _complete(services: Aduan, tracking_id: str, data: dict, claim_only: bool = False) -> None:

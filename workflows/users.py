@@ -132,6 +132,10 @@ class Users:
                               User.instansi_id.in_(select(Instansi.id).where(instansi_filter(admin))))
         return list(session.scalars(stmt))
 
+    def successors(self, session: Session, admin: User, leaver: User) -> list[User]:
+        """Who could take over the leaver's open work: active, same role, covering the same scope."""
+        return [u for u in self.manageable(session, admin) if u.id != leaver.id and _succeeds(leaver, u)]
+
     # -- changing --------------------------------------------------------------------------------
     def create(self, session: Session, admin: User, new: NewUser) -> User:
         """A new account in ``admin``'s scope; every field problem is reported at once (Invalid)."""

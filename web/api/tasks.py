@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from workflows.errors import Forbidden
 from workflows.models import Complaint
-from workflows.scope import task_in_scope
+from workflows.scope import task_visible_to
 from workflows.tasks import TaskQuery
 
 from ..context import current_user, services, unit_of_work
@@ -49,7 +49,7 @@ class TaskDetail(MethodView):
         with unit_of_work() as db:
             user = current_user(db)
             task = tasks.get(db, task_id)
-            if not task_in_scope(user, task) and task.assignee_id != user.id:
+            if not task_visible_to(user, task):
                 raise Forbidden("this task belongs to another role or instansi")
             return task_out(task, db.get(Complaint, task.complaint_id), tasks.form(db, task))
 

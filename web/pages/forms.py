@@ -3,11 +3,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from workflows.errors import Invalid
 from workflows.models import Complaint, Instansi, Unit
+
+from ..messages import field_message
 
 
 def choices(db: Session, form: dict[str, Any] | None, complaint: Complaint) -> dict[str, list[tuple[str, str]]]:
@@ -31,3 +35,47 @@ def submitted(form: dict[str, Any] | None, values: MultiDict) -> dict[str, Any]:
         if value is not None and value.strip() != "":
             data[field["id"]] = value
     return data
+
+
+def _value_name(field: dict[str, Any] | None, value: Any) -> str:
+    """How a value of a field reads on a page: an option's name, yes/no, or the value itself."""
+    if field is None:
+        return str(value)
+    if field.get("type") == "boolean":
+        return gettext("Yes") if str(value).lower() == "true" else gettext("No")
+    for option in field.get("options", []):
+        if option["id"] == str(value):
+            return gettext(option["name"])
+    return str(value)
+
+
+def readable(form: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The form with each ``required_if`` condition spelled out in words (label and option names)."""
+    if not form:
+        return form
+    by_id = {f["id"]: f for f in form["fields"]}
+    fields = []
+    for field in form["fields"]:
+        field = dict(field)
+        condition = field.get("required_if")
+        if condition:
+            other = by_id.get(condition["field"])
+            field["when_label"] = gettext(other["label"]) if other else condition["field"]
+            field["when_values"] = " / ".join(_value_name(other, v) for v in condition["values"])
+        fields.append(field)
+    return {**form, "fields": fields}
+
+
+def readable_errors(form: dict[str, Any] | None, exc: Invalid) -> dict[str, list[str]]:
+    """Field errors with the other field named by its label and the value by its option name."""
+    by_id = {f["id"]: f for f in (form or {}).get("fields", [])}
+    out: dict[str, list[str]] = {}
+    for name, problems in exc.fields.items():
+        texts = []
+        for code, params in problems:
+            if code == "required_when" and params.get("field") in by_id:
+                other = by_id[params["field"]]
+                params = {"field": gettext(other["label"]), "value": _value_name(other, params.get("value"))}
+            texts.append(field_message(code, params))
+        out[name] = texts
+    return out

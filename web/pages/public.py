@@ -125,7 +125,10 @@ def _reporter_view(tracking_id: str):
                 reporter = True
             except Forbidden:
                 session["reporter"] = {k: v for k, v in session.get("reporter", {}).items() if k != tracking_id}
-        return services().complaints.public_view(db, complaint, reporter=reporter), reporter
+        view = services().complaints.public_view(db, complaint, reporter=reporter)
+        if view.get("awaiting_reply"):
+            view["awaiting_reply"]["form"] = forms.readable(view["awaiting_reply"]["form"])
+        return view, reporter
 
 
 @bp.get("/track/<tracking_id>")
@@ -171,7 +174,8 @@ def reply(tracking_id):
         with unit_of_work() as db:
             services().complaints.reply(db, tracking_id, _token_for(tracking_id), data)
     except Invalid as exc:
-        return render_template("public/track.html", view=view, reporter=True, errors=field_errors(exc),
+        errors = forms.readable_errors(waiting["form"] if waiting else None, exc)
+        return render_template("public/track.html", view=view, reporter=True, errors=errors,
                                values=request.form, problem=None), 422
     except DomainError as exc:
         view, reporter = _reporter_view(tracking_id)

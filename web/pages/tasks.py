@@ -87,7 +87,7 @@ def _render_task(task_id: int, errors, values, problem, status: int = 200):
     with unit_of_work() as db:
         task, user = _load_task(db, task_id)
         complaint = db.get(Complaint, task.complaint_id)
-        form = tasks.form(db, task)
+        form = forms.readable(tasks.form(db, task))
         options = forms.choices(db, form, complaint)
         colleagues = tasks.colleagues(db, task, user) if task.state == "open" else []
         zone = complaint.region.timezone
@@ -100,13 +100,15 @@ def _render_task(task_id: int, errors, values, problem, status: int = 200):
     return page, status
 
 
-def _act(task_id: int, action, done_text: str, back_to_list: bool = False):
+def _act(task_id: int, action, done_text: str, back_to_list: bool = False, form=None):
     try:
         with unit_of_work() as db:
             user = current_officer(db)
             action(db, user)
     except Invalid as exc:
-        return _render_task(task_id, field_errors(exc), request.form, error_text(exc), exc.status)
+        errors = forms.readable_errors(form, exc) if form else field_errors(exc)
+        return _render_task(task_id, errors, request.form, _("Please correct the fields marked below."),
+                            exc.status)
     except DomainError as exc:
         return _render_task(task_id, {}, request.form, error_text(exc), exc.status)
     session["notice"] = done_text
@@ -146,4 +148,4 @@ def complete(task_id):
         form = tasks.form(db, task)
     data = forms.submitted(form, request.form)
     return _act(task_id, lambda db, user: tasks.complete(db, task_id, user, data), _("Task completed."),
-                back_to_list=True)
+                back_to_list=True, form=form)

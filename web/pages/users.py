@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from workflows.errors import DomainError, Forbidden, Invalid
 from workflows.models import HumanTask, Instansi, Region, Unit, User
-from workflows.roles import ADMIN_KOORDINATOR
 from workflows.scope import instansi_filter
 from workflows.users import NewUser
 
@@ -101,10 +100,7 @@ def _render_user(user_id: int, errors, problem, status: int = 200):
             abort(404)
         if not users.may_manage(admin, person):
             raise Forbidden("this account is outside your scope")
-        successors = [u for u in users.manageable(db, admin)
-                      if u.id != person.id and u.active and u.role == person.role
-                      and u.instansi_id == person.instansi_id and u.unit_id == person.unit_id
-                      and (u.role != ADMIN_KOORDINATOR or u.region_id == person.region_id)]
+        successors = users.successors(db, admin, person)
         open_tasks = db.scalars(select(HumanTask).where(HumanTask.assignee_id == person.id,
                                                         HumanTask.state == "open").order_by(HumanTask.id)).all()
         page = render_template("users/user.html", person=person, successors=successors, open_tasks=open_tasks,
