@@ -266,7 +266,8 @@ def test_report_form_files_a_complaint_with_its_attachment(app, world, services)
     from io import BytesIO
     client = app.test_client()
     data = _report_form(world, csrf_token=csrf_of(client, "/report"))
-    data["attachments"] = [(BytesIO(b"%PDF-1.4 surat"), "surat.pdf")]
+    photo = bytes.fromhex("89504E470D0A1A0A") + b"\0" * 1_500_000  # above the 1 MB limit of other bodies
+    data["attachments"] = [(BytesIO(b"%PDF-1.4 surat"), "surat.pdf"), (BytesIO(photo), "foto.png")]
     r = client.post("/report", data=data, content_type="multipart/form-data")
     assert r.status_code == 302
     done = client.get(r.headers["Location"]).get_data(as_text=True)
@@ -277,7 +278,7 @@ def test_report_form_files_a_complaint_with_its_attachment(app, world, services)
     with services.sessions() as db:
         complaint = services.complaints.by_tracking_id(db, tracking_id)
         files = services.complaints.attachments(db, complaint)
-        assert [f.filename for f in files] == ["surat.pdf"]
+        assert [(f.filename, f.size) for f in files] == [("surat.pdf", 14), ("foto.png", len(photo))]
         download = officer.get(f"/complaints/{complaint.id}/attachments/{files[0].id}")
     assert download.status_code == 200 and download.data == b"%PDF-1.4 surat"
     assert login_page(app, "admin_b").get(f"/complaints/{complaint.id}/attachments/{files[0].id}").status_code == 403

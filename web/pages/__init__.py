@@ -16,6 +16,7 @@ from .common import lang_url, load_officer, local_time
 
 csrf = CSRFProtect()
 BLUEPRINTS = (public.bp, auth.bp, tasks.bp, complaints.bp, users.bp)
+BODY_LIMITS = {"pages_public.report": public.REPORT_BODY_LIMIT}
 
 
 def is_page_request() -> bool:
@@ -35,6 +36,8 @@ def init_app(app: Flask) -> None:
         if not is_page_request():
             return None
         if request.method not in ("GET", "HEAD", "OPTIONS"):
+            if request.endpoint in BODY_LIMITS:
+                request.max_content_length = BODY_LIMITS[request.endpoint]
             csrf.protect()
         load_officer()
         return None

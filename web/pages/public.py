@@ -6,6 +6,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from workflows.attachments import MAX_BYTES, MAX_FILES, Upload
+from workflows.attachments import problems as attachment_problems
 from workflows.categories import CATEGORIES
 from workflows.complaints import NewComplaint
 from workflows.errors import DomainError, Forbidden, Invalid, NotFound
@@ -13,7 +14,7 @@ from workflows.models import Instansi, Region
 from workflows.statuses import COMPLAINT_TYPES
 
 from ..context import services, unit_of_work
-from ..messages import message
+from ..messages import field_message, message
 from ..schemas import ComplaintIn
 from . import forms
 from .common import error_text, field_errors
@@ -22,7 +23,10 @@ bp = Blueprint("pages_public", __name__)
 
 REPORT_FIELDS = ("type", "category", "region_id", "instansi_id", "title", "description", "location",
                  "reporter_name", "reporter_email", "reporter_phone")
-REMEMBERED_REPORTS = 10  # reporter codes this browser keeps, newest first
+REMEMBERED_REPORTS = 10
+# Attachments make the report form the one body allowed above ADUAN_MAX_BODY_BYTES; pages/__init__
+# applies it before the body is read (the CSRF check reads the form first).
+REPORT_BODY_LIMIT = MAX_FILES * MAX_BYTES + 256 * 1024  # reporter codes this browser keeps, newest first
 
 
 @bp.get("/")
@@ -47,8 +51,6 @@ def report():
     values = {k: request.form.get(k, "") for k in REPORT_FIELDS} if request.method == "POST" else {}
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        # Attachments make this the one form with a larger body limit.
-        request.max_content_length = MAX_FILES * MAX_BYTES + 256 * 1024
         uploads = tuple(Upload(f.filename or "", f.read()) for f in request.files.getlist("attachments")
                         if f and f.filename)
         new, errors = _new_complaint(values, uploads)
@@ -78,8 +80,12 @@ def _new_complaint(values: dict[str, str], uploads: tuple[Upload, ...]):
     try:
         body = ComplaintIn().load(data)
     except ValidationError as exc:
-        return None, {name: [message(t) for t in (texts if isinstance(texts, list) else [texts])]
-                      for name, texts in exc.messages.items()}
+        errors = {name: [message(t) for t in (texts if isinstance(texts, list) else [texts])]
+                  for name, texts in exc.messages.items()}
+        file_problems = attachment_problems(uploads)  # all problems at once, files included
+        if file_problems:
+            errors["attachments"] = [field_message(code, params) for code, params in file_problems]
+        return None, errors
     return NewComplaint(**body, attachments=uploads), {}
 
 
