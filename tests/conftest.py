@@ -12,6 +12,7 @@ import shutil
 import uuid
 from dataclasses import dataclass
 
+import argon2
 import pytest
 import sqlalchemy as sa
 
@@ -39,6 +40,8 @@ def _postgres_reachable() -> bool:
 
 
 def pytest_configure(config):
+    # Real argon2, at its cheapest cost: every test creates several officers.
+    accounts.configure_hashing(argon2.profiles.CHEAPEST)
     config.aduan_backends = ["sqlite"]
     if _postgres_reachable():
         config.aduan_backends.append("postgresql")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext
+from flask_babel import gettext as translated  # texts from the diagram, not literals to extract
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
@@ -42,10 +42,10 @@ def _value_name(field: dict[str, Any] | None, value: Any) -> str:
     if field is None:
         return str(value)
     if field.get("type") == "boolean":
-        return gettext("Yes") if str(value).lower() == "true" else gettext("No")
+        return translated("Yes") if str(value).lower() == "true" else translated("No")
     for option in field.get("options", []):
         if option["id"] == str(value):
-            return gettext(option["name"])
+            return translated(option["name"])
     return str(value)
 
 
@@ -60,7 +60,7 @@ def readable(form: dict[str, Any] | None) -> dict[str, Any] | None:
         condition = field.get("required_if")
         if condition:
             other = by_id.get(condition["field"])
-            field["when_label"] = gettext(other["label"]) if other else condition["field"]
+            field["when_label"] = translated(other["label"]) if other else condition["field"]
             field["when_values"] = " / ".join(_value_name(other, v) for v in condition["values"])
         fields.append(field)
     return {**form, "fields": fields}
@@ -75,7 +75,7 @@ def readable_errors(form: dict[str, Any] | None, exc: Invalid) -> dict[str, list
         for code, params in problems:
             if code == "required_when" and params.get("field") in by_id:
                 other = by_id[params["field"]]
-                params = {"field": gettext(other["label"]), "value": _value_name(other, params.get("value"))}
+                params = {"field": translated(other["label"]), "value": _value_name(other, params.get("value"))}
             texts.append(field_message(code, params))
         out[name] = texts
     return out
