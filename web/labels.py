@@ -127,3 +127,10 @@ VALUE.update({
     "tanpa_pemeriksaan": _l("No inspection (14 working days)"),
     "pemeriksaan": _l("Needs inspection (60 working days)"),
 })
+
+TASK_STATE = {
+    "open": _l("open"),
+    "completed": _l("completed"),
+    "cancelled": _l("cancelled"),
+    "resolved": _l("resolved"),
+}
