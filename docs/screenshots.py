@@ -72,7 +72,8 @@ def shoot(base: str) -> None:
         tracking_id = citizen.locator("[data-tracking-id]").inner_text()
         save(citizen, f"/track/{tracking_id}", "track", full=True)
 
-        officer = desk.new_page()
+        officer = browser.new_context(base_url=base, viewport={"width": 1280, "height": 860},
+                                      locale="id-ID").new_page()
         log_in(officer, "admin.pemkot-bandung")
         save(officer, "/tasks", "task-list", full=True)
         officer.goto("/tasks")
@@ -84,7 +85,8 @@ def shoot(base: str) -> None:
         officer.wait_for_selector("[data-rendered=true]")
         officer.screenshot(path=str(OUT / "complaint-detail.png"), full_page=True)
         save(officer, "/users", "accounts", full=True)
-        bogor = desk.new_page()
+        bogor = browser.new_context(base_url=base, viewport={"width": 1280, "height": 860},
+                                    locale="id-ID").new_page()  # its own cookies: another officer
         log_in(bogor, "admin.pemkab-bogor")
         bogor.goto("/users")
         bogor.locator("tr[data-username='pp.pemkab-bogor.disdukcapil'] a").click()
