@@ -37,14 +37,15 @@ def act(services: Aduan, db: Session, row: Deadline, now: datetime) -> bool:
 def _fire_timer(services: Aduan, db: Session, row: Deadline, complaint: Complaint, now: datetime) -> bool:
     instance = db.get(ProcessInstance, row.instance_id)
     late = db.get(HumanTask, row.human_task_id) if row.human_task_id else None
-    services.progress.fire_timers(db, complaint, instance)
+    # The save marks the row fired (state and time in one write) when the engine's timer is gone.
+    services.progress.fire_timers(db, complaint, instance, firing=row, fired_at=now)
     if row.state == "pending":
         # The engine's timer is still waiting (it is not due by the engine's reading): leave it to the
         # engine, record the disagreement instead of looping on it.
         log.warning("timer deadline %s was due but the engine did not fire it", row.key)
         row.state = "failed"
         return True
-    row.state, row.fired_at = "fired", now
+    row.state = "fired"
     if row.step in BREACHING_STEPS and late is not None and late.state == "open":
         db.add(SlaBreach(complaint_id=complaint.id, human_task_id=late.id, step=row.step,
                          instansi_id=late.instansi_id, unit_id=late.unit_id, due_at=row.due_at, breached_at=now))

@@ -81,7 +81,7 @@ class Complaints:
             complaint = Complaint(
                 tracking_id=new_tracking_id(), type=new.type, category=new.category, title=new.title,
                 description=new.description, location=new.location, channel=new.channel,
-                region_id=new.region_id, instansi_id=new.instansi_id, status=statuses.BELUM_DIPROSES,
+                region_id=new.region_id, instansi_id=new.instansi_id, unit_id=None, status=statuses.BELUM_DIPROSES,
                 anonymous=new.anonymous, confidential=new.confidential, created_at=now, updated_at=now)
             try:
                 with session.begin_nested():

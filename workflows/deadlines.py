@@ -20,17 +20,31 @@ REMINDED_STEPS = ("verify", "follow_up")
 
 
 def sync(session: Session, policy: SlaPolicy, complaint: Complaint, instance: ProcessInstance,
-         timers: list[PendingTimer], tasks_by_spiff_id: dict[str, HumanTask], now: datetime) -> None:
+         timers: list[PendingTimer], tasks_by_spiff_id: dict[str, HumanTask], now: datetime,
+         new: bool = False, firing: Deadline | None = None, fired_at: datetime | None = None) -> bool:
+    """Bring the instance's timer and reminder rows in step with its waiting timers. ``new``: the
+    instance has no rows yet. ``firing``: the timer row being fired now is marked ``fired`` instead
+    of ``cancelled`` (at ``fired_at``) when its timer is gone, so it is written once. Returns whether the instance has a pending
+    escalation deadline (read in the same query), so ending escalations can be skipped if not."""
     wanted: dict[str, tuple[str, PendingTimer]] = {}
     for timer in timers:
         wanted[f"timer:{timer.id}"] = ("timer", timer)
         if timer.properties.get("sla_step") in REMINDED_STEPS:
             wanted[f"reminder:{timer.id}"] = ("reminder", timer)
-    rows = {d.key: d for d in session.scalars(select(Deadline).where(
-        Deadline.instance_id == instance.id, Deadline.kind.in_(("timer", "reminder"))))}
+    rows: dict[str, Deadline] = {}
+    escalate_pending = False
+    if not new:
+        for d in session.scalars(select(Deadline).where(Deadline.instance_id == instance.id)):
+            if d.kind in ("timer", "reminder"):
+                rows[d.key] = d
+            elif d.kind == "escalate" and d.state == "pending":
+                escalate_pending = True
     for key, row in rows.items():
         if key not in wanted and row.state == "pending":
-            row.state = "cancelled"
+            if row is firing:
+                row.state, row.fired_at = "fired", fired_at or now
+            else:
+                row.state = "cancelled"
     for key, (kind, timer) in wanted.items():
         row = rows.get(key)
         task = tasks_by_spiff_id.get(timer.attached_task_id or "")
@@ -41,6 +55,7 @@ def sync(session: Session, policy: SlaPolicy, complaint: Complaint, instance: Pr
                                  human_task_id=task.id if task is not None and task.id else None))
         elif row.state == "pending" and kind == "timer" and row.due_at != due:
             row.due_at = due
+    return escalate_pending
 
 
 def _reminder_at(policy: SlaPolicy, complaint: Complaint, start: datetime, due: datetime) -> datetime:

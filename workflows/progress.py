@@ -6,17 +6,19 @@ status onto the complaint and records what the engine did by itself in the audit
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from engine.runtime import Engine, EngineError, ReadyTask, StepResult
 
 from . import audit, deadlines, statuses
 from .clock import Clock
 from .errors import Conflict
-from .models import Complaint, HumanTask, Instansi, ProcessInstance, Unit
+from .models import Complaint, Deadline, HumanTask, Instansi, ProcessInstance, Unit
 from .policy import SlaPolicy
 from .registry import NATIONAL_SOP, Registry
 from .roles import task_role
@@ -45,31 +47,44 @@ class Progress:
                                    updated_at=self.clock())
         session.add(instance)
         session.flush()
-        self.save(session, complaint, instance, workflow, result, audit.SYSTEM, store=False)
+        self.save(session, complaint, instance, workflow, result, audit.SYSTEM, store=False, new=True)
         return instance
 
     def open(self, session: Session, instance: ProcessInstance):
         return self.engine.load(self.registry.loaded_by_id(session, instance.definition_id), instance.state)
 
     def save(self, session: Session, complaint: Complaint, instance: ProcessInstance, workflow,
-             result: StepResult, actor: audit.Actor, store: bool = True) -> None:
+             result: StepResult, actor: audit.Actor, store: bool = True, new: bool = False,
+             firing: Deadline | None = None, fired_at: datetime | None = None) -> None:
+        """Store the instance and bring its mirrors in step. ``new``: the instance was just created, so
+        it has no task rows or deadlines to read yet. ``firing``: the timer deadline the sweep is
+        acting on; when its timer is gone it is marked fired here (not cancelled, then fired)."""
         now = self.clock()
         if store:
             instance.state = self.engine.dump(workflow)
             instance.updated_at = now
         instance.completed = self.engine.is_completed(workflow)
+        # Read the open task rows first: this query's autoflush writes the instance (taking its row
+        # lock) before anything else is read, and the complaint is changed after it, so written once.
+        rows, escalations_open = self._open_rows(session, instance, new)
         self._mirror_data(session, complaint, self.engine.data(workflow))
         ready = self.engine.ready_tasks(workflow)
-        tasks = self._project(session, complaint, instance, ready, now)
-        session.flush()
-        deadlines.sync(session, self.policy, complaint, instance, self.engine.pending_timers(workflow),
-                       {t.spiff_task_id: t for t in tasks}, now)
-        deadlines.end_escalations(session, instance.id, now)
+        tasks = self._project(session, complaint, instance, ready, now, rows)
+        # Everything that changes the complaint and the audit trail before the one flush that gives
+        # new task rows their ids (so the complaint is written once per save, not once per phase).
         self._record_steps(session, complaint, result, now)
         self.set_status(session, complaint, self._status(workflow, ready, tasks), actor)
         if instance.completed and complaint.closed_at is None:
             complaint.closed_at = now
-        complaint.updated_at = now
+        if not new:  # a complaint whose process starts now was written in this transaction
+            complaint.updated_at = now
+        session.flush()
+        escalate_pending = deadlines.sync(session, self.policy, complaint, instance,
+                                          self.engine.pending_timers(workflow),
+                                          {t.spiff_task_id: t for t in tasks}, now, new=new, firing=firing,
+                                          fired_at=fired_at)
+        if escalations_open or escalate_pending:
+            deadlines.end_escalations(session, instance.id, now)
         session.flush()
 
     def set_status(self, session: Session, complaint: Complaint, status: str | None, actor: audit.Actor) -> None:
@@ -79,19 +94,25 @@ class Progress:
                      data={"from": complaint.status, "to": status}, public=True)
         complaint.status = status
 
-    def fire_timers(self, session: Session, complaint: Complaint, instance: ProcessInstance) -> StepResult:
+    def fire_timers(self, session: Session, complaint: Complaint, instance: ProcessInstance,
+                    firing: Deadline | None = None, fired_at: datetime | None = None) -> StepResult:
         """Let the engine fire whatever timers are due by the clock, and store the outcome."""
         workflow = self.open(session, instance)
         try:
             result = self.engine.fire_due_timers(workflow)
         except EngineError as exc:
             raise Conflict(f"the process could not continue: {exc}") from exc
-        self.save(session, complaint, instance, workflow, result, audit.SYSTEM)
+        self.save(session, complaint, instance, workflow, result, audit.SYSTEM, firing=firing, fired_at=fired_at)
         return result
 
     def task_properties(self, session: Session, task: HumanTask) -> dict[str, str]:
-        instance = session.get(ProcessInstance, task.instance_id)
-        loaded = self.registry.loaded_by_id(session, instance.definition_id)
+        instance = session.identity_map.get(identity_key(ProcessInstance, task.instance_id))
+        if instance is not None:
+            definition_id = instance.definition_id
+        else:  # only the version's id: the serialized state is not needed here
+            definition_id = session.scalar(select(ProcessInstance.definition_id).where(
+                ProcessInstance.id == task.instance_id))
+        loaded = self.registry.loaded_by_id(session, definition_id)
         spec = loaded.spec.task_specs.get(task.name)
         return dict(getattr(spec, "extensions", {}) or {})
 
@@ -103,17 +124,35 @@ class Progress:
                 and session.get(Instansi, instansi_id) is not None:
             complaint.instansi_id = instansi_id
         unit_id = data.get("unit_id")
-        complaint.unit_id = unit_id if isinstance(unit_id, int) and session.get(Unit, unit_id) else None
-        if data.get("tier"):
+        if not isinstance(unit_id, int):
+            unit_id = None
+        elif unit_id != complaint.unit_id and session.get(Unit, unit_id) is None:
+            unit_id = None  # (a unit already on the complaint exists: the foreign key says so)
+        if unit_id != complaint.unit_id:
+            complaint.unit_id = unit_id
+        if data.get("tier") and data["tier"] != complaint.tier:
             complaint.tier = data["tier"]
-        if data.get("rating"):
+        if data.get("rating") and data["rating"] != complaint.rating:
             complaint.rating = data["rating"]
 
+    @staticmethod
+    def _open_rows(session: Session, instance: ProcessInstance, new: bool) -> tuple[dict[str, HumanTask], bool]:
+        """The instance's open diagram-task rows by engine task id, and whether it has open
+        escalation tasks (one query; none for an instance created just now)."""
+        rows: dict[str, HumanTask] = {}
+        escalations_open = False
+        if not new:
+            for row in session.scalars(select(HumanTask).where(
+                    HumanTask.instance_id == instance.id, HumanTask.state == OPEN)):
+                if row.kind == "bpmn":
+                    rows[row.spiff_task_id] = row
+                else:
+                    escalations_open = True
+        return rows, escalations_open
+
     def _project(self, session: Session, complaint: Complaint, instance: ProcessInstance,
-                 ready: list[ReadyTask], now) -> list[HumanTask]:
+                 ready: list[ReadyTask], now, rows: dict[str, HumanTask]) -> list[HumanTask]:
         """Close rows whose task is gone, add rows for new ready tasks, refresh the rest."""
-        rows = {t.spiff_task_id: t for t in session.scalars(select(HumanTask).where(
-            HumanTask.instance_id == instance.id, HumanTask.kind == "bpmn", HumanTask.state == OPEN))}
         wanted = {t.id: t for t in ready}
         for spiff_id, row in rows.items():
             if spiff_id not in wanted:
@@ -127,12 +166,12 @@ class Progress:
                 row = HumanTask(instance_id=instance.id, complaint_id=complaint.id, spiff_task_id=spiff_id,
                                 name=task.name, title=task.title,
                                 role=task_role(task.candidate_groups, task.lane) or "unassigned",
-                                created_at=now, state=OPEN)
+                                created_at=now, state=OPEN, instansi_id=complaint.instansi_id,
+                                unit_id=complaint.unit_id, region_id=province_id, due_at=task.due_at)
                 session.add(row)
-            row.instansi_id = complaint.instansi_id
-            row.unit_id = complaint.unit_id
-            row.region_id = province_id
-            row.due_at = task.due_at
+            else:
+                _set_changed(row, instansi_id=complaint.instansi_id, unit_id=complaint.unit_id,
+                             region_id=province_id, due_at=task.due_at)
             result.append(row)
         return result
 
@@ -161,3 +200,10 @@ class Progress:
             elif step.kind == "EndEvent" and props.get("outcome"):
                 audit.record(session, complaint.id, audit.SYSTEM, "process_ended", now, task_name=step.name,
                              data={"outcome": props["outcome"], "title": step.title}, public=True)
+
+
+def _set_changed(row, **values) -> None:
+    """Assign only what differs, so an unchanged row is not written (nor its version bumped)."""
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)

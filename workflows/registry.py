@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from engine.parser import DiagramError
 from engine.runtime import Engine, LoadedSpec
@@ -56,7 +56,10 @@ class Registry:
                 for path in sorted(bundled_dir().glob("*.bpmn"))]
 
     def active(self, session: Session, key: str, region: Region | None = None) -> ProcessDefinition:
-        """The newest version for the region's own variant, its province's, else the national one."""
+        """The newest version for the region's own variant, its province's, else the national one.
+
+        One query for all candidate variants; the diagram text is deferred (a parsed version is
+        served from the engine's cache, so its XML is read only the first time)."""
         variants = []
         if region is not None:
             variants.append(region.code)
@@ -65,13 +68,21 @@ class Registry:
                 if parent is not None:
                     variants.append(parent.code)
         variants.append("")
+        rows = session.scalars(select(ProcessDefinition).options(defer(ProcessDefinition.bpmn_xml)).where(
+            ProcessDefinition.key == key, ProcessDefinition.variant.in_(variants))).all()
+        newest: dict[str, ProcessDefinition] = {}
+        for row in rows:
+            if row.variant not in newest or row.version > newest[row.variant].version:
+                newest[row.variant] = row
         for variant in variants:
-            definition = self._latest(session, key, variant)
-            if definition is not None:
-                return definition
+            if variant in newest:
+                return newest[variant]
         raise NotFound(f"process {key!r} is not deployed; run 'aduan init-db'")
 
     def loaded(self, definition: ProcessDefinition) -> LoadedSpec:
+        cached = self.engine.cached_spec(definition.id)
+        if cached is not None:
+            return cached
         return self.engine.spec(definition.id, definition.bpmn_xml, definition.key)
 
     def loaded_by_id(self, session: Session, definition_id: int) -> LoadedSpec:

@@ -78,6 +78,15 @@ class Tasks:
             return 0
         return session.scalar(stmt.with_only_columns(func.count(HumanTask.id))) or 0
 
+    def page_for(self, session: Session, user: User, query: TaskQuery
+                 ) -> tuple[list[tuple[HumanTask, Complaint]], int]:
+        """:meth:`list_for` and :meth:`count_for` together; the count query is skipped when the page
+        itself shows where the list ends (fewer rows than the limit)."""
+        rows = self.list_for(session, user, query)
+        if len(rows) < query.limit and (rows or query.offset == 0):
+            return rows, query.offset + len(rows)
+        return rows, self.count_for(session, user, query)
+
     def _matching(self, user: User, query: TaskQuery) -> Select | None:
         """Open tasks for ``user`` that pass the query's filters (None: the query excludes everything)."""
         if query.due is not None and query.due not in DUE_FILTERS:
@@ -137,7 +146,7 @@ class Tasks:
         if done.rowcount != 1:
             raise Conflict("task was claimed by someone else just now")
         session.refresh(task)
-        complaint = session.get(Complaint, task.complaint_id)
+        complaint = task.complaint
         audit.record(session, complaint.id, audit.officer(user), "task_claimed", now, task_name=task.name)
         claimed_status = self.progress.task_properties(session, task).get("status_claimed")
         self.progress.set_status(session, complaint, claimed_status, audit.officer(user))
@@ -169,7 +178,7 @@ class Tasks:
         if done.rowcount != 1:
             raise Conflict("task changed just now; reload and try again")
         session.refresh(task)
-        complaint = session.get(Complaint, task.complaint_id)
+        complaint = task.complaint
         actor = audit.officer(user)
         audit.record(session, complaint.id, actor, "task_delegated", now, task_name=task.name,
                      data={"from": held_by, "to": target.id})
@@ -188,7 +197,7 @@ class Tasks:
         if done.rowcount != 1:
             raise Conflict("task changed just now; reload and try again")
         session.refresh(task)
-        complaint = session.get(Complaint, task.complaint_id)
+        complaint = task.complaint
         audit.record(session, complaint.id, audit.officer(user), "task_unclaimed", self.clock(), task_name=task.name)
         status = self.progress.task_properties(session, task).get("status")
         self.progress.set_status(session, complaint, status, audit.officer(user))
@@ -249,7 +258,7 @@ class Tasks:
         return {"sla_remaining": remaining}
 
     def _complete(self, session: Session, task: HumanTask, data: Any, actor: audit.Actor) -> HumanTask:
-        complaint = session.get(Complaint, task.complaint_id)
+        complaint = task.complaint
         instance = session.get(ProcessInstance, task.instance_id)
         workflow = self.progress.open(session, instance)
         ready = next((t for t in self.progress.engine.ready_tasks(workflow) if t.id == task.spiff_task_id), None)
@@ -257,7 +266,8 @@ class Tasks:
             raise Conflict("task is no longer waiting for input")
         try:
             cleaned = validate(ready.form, data)
-            _check_references(session, complaint, ready.form, cleaned)
+            # Held until the save: the session keeps objects weakly, and the save looks them up again.
+            referenced = _check_references(session, complaint, ready.form, cleaned)
             clock_data = self._clock_data(session, complaint, task, ready, cleaned, actor)
             cleaned, result = self.progress.engine.complete(workflow, task.spiff_task_id, cleaned, clock_data)
         except FormInvalid as exc:
@@ -282,12 +292,15 @@ class Tasks:
             if "locked" in str(exc):
                 raise Conflict(RACE_MESSAGE) from exc
             raise
+        del referenced
         return task
 
 
 def _check_references(session: Session, complaint: Complaint, form: dict[str, Any] | None,
-                      cleaned: dict[str, Any]) -> None:
+                      cleaned: dict[str, Any]) -> list[Unit | Instansi]:
+    """Check the units and instansi the answer names; returns those it found."""
     errors: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    found: list[Unit | Instansi] = []
     for field in (form or {}).get("fields", []):
         value = cleaned.get(field["id"])
         if value is None or "ref" not in field:
@@ -296,10 +309,16 @@ def _check_references(session: Session, complaint: Complaint, form: dict[str, An
             unit = session.get(Unit, value)
             if unit is None or unit.instansi_id != complaint.instansi_id:
                 errors[field["id"]] = [("unknown_unit", {"instansi_id": complaint.instansi_id})]
+            else:
+                found.append(unit)
         elif field["ref"] == "instansi":
-            if session.get(Instansi, value) is None:
+            instansi = session.get(Instansi, value)
+            if instansi is None:
                 errors[field["id"]] = [("unknown_instansi", {})]
             elif value == complaint.instansi_id:
                 errors[field["id"]] = [("same_instansi", {})]
+            else:
+                found.append(instansi)
     if errors:
         raise Invalid(errors)
+    return found

@@ -49,10 +49,8 @@ class Reply(MethodView):
     def post(self, body, tracking_id):
         """The reporter answers: more information for a deferral, or satisfied/not with the follow-up."""
         complaints = services().complaints
-        with unit_of_work() as db:
+        with unit_of_work() as db:  # the answer shows the state the reply left (flushed, then committed)
             complaint = complaints.reply(db, tracking_id, body["token"], body["data"])
-        with unit_of_work() as db:
-            complaint = complaints.by_tracking_id(db, complaint.tracking_id)
             return complaints.public_view(db, complaint, reporter=True)
 
 

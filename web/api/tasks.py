@@ -5,7 +5,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from workflows.errors import Forbidden
-from workflows.models import Complaint
 from workflows.scope import task_visible_to
 from workflows.tasks import TaskQuery
 
@@ -35,8 +34,7 @@ class TaskList(MethodView):
         with unit_of_work() as db:
             user = current_user(db)
             wanted = TaskQuery(**query)
-            rows = tasks.list_for(db, user, wanted)
-            total = tasks.count_for(db, user, wanted)
+            rows, total = tasks.page_for(db, user, wanted)
             return [task_out(t, c) for t, c in rows], 200, {"X-Total-Count": str(total)}
 
 
@@ -51,7 +49,7 @@ class TaskDetail(MethodView):
             task = tasks.get(db, task_id)
             if not task_visible_to(user, task):
                 raise Forbidden("this task belongs to another role or instansi")
-            return task_out(task, db.get(Complaint, task.complaint_id), tasks.form(db, task))
+            return task_out(task, task.complaint, tasks.form(db, task))
 
 
 def _act(task_id: int, action: str, data=None) -> dict:
@@ -62,7 +60,7 @@ def _act(task_id: int, action: str, data=None) -> dict:
             task = tasks.complete(db, task_id, user, data)
         else:
             task = getattr(tasks, action)(db, task_id, user)
-        return task_out(task, db.get(Complaint, task.complaint_id))
+        return task_out(task, task.complaint)
 
 
 @blp.route("/<int:task_id>/claim")
@@ -97,7 +95,7 @@ class Delegate(MethodView):
         tasks = services().tasks
         with unit_of_work() as db:
             task = tasks.delegate(db, task_id, current_user(db), body["user_id"])
-            return task_out(task, db.get(Complaint, task.complaint_id))
+            return task_out(task, task.complaint)
 
 
 @blp.route("/<int:task_id>/colleagues")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
 
@@ -67,5 +67,8 @@ class HumanTask(Base):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     source_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_tasks.id"), index=True)  # escalation: late task
     lock_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Read-only: lets a request keep the task's complaint at hand (the session's identity map holds
+    # objects weakly, so a complaint fetched by id and dropped would be read again).
+    complaint: Mapped["Complaint"] = relationship(viewonly=True)
 
     __mapper_args__ = {"version_id_col": lock_version}
