@@ -206,7 +206,8 @@ def test_language_switch_on_every_page(app, matrix):
     officer = login_page(app, "admin_a")
     pages = [(app.test_client(), "/"), (app.test_client(), "/report"), (app.test_client(), "/track"),
              (app.test_client(), f"/track/{matrix['tracking']['c2']}"), (app.test_client(), "/login"),
-             (officer, "/tasks"), (officer, f"/complaints/{matrix['id']['c2']}"), (officer, "/users")]
+             (officer, "/tasks"), (officer, f"/complaints/{matrix['id']['c2']}"), (officer, "/users"),
+             (officer, "/notifications")]
     for client, path in pages:
         indonesian = client.get(path).get_data(as_text=True)
         assert 'lang="id"' in indonesian and 'data-lang="en"' in indonesian, path
@@ -282,3 +283,23 @@ def test_report_form_files_a_complaint_with_its_attachment(app, world, services)
         download = officer.get(f"/complaints/{complaint.id}/attachments/{files[0].id}")
     assert download.status_code == 200 and download.data == b"%PDF-1.4 surat"
     assert login_page(app, "admin_b").get(f"/complaints/{complaint.id}/attachments/{files[0].id}").status_code == 403
+
+
+def test_notifications_page_shows_delegation_and_hand_over(app, matrix, api, world):
+    task = api.task_for("pp_a1", matrix["tracking"]["c1"], "follow_up")
+    ids = {u["username"]: u["id"] for u in api.client.get("/api/users", headers=api.auth("admin_a")).json}
+    holder = login_page(app, "pp_a1")
+    r = holder.post(f"/tasks/{task['id']}/delegate",
+                    data={"user_id": ids["pp_a1b"], "csrf_token": csrf_of(holder, "/tasks")})
+    assert r.status_code == 302
+    successor = login_page(app, "pp_a1b")
+    page = successor.get("/notifications").get_data(as_text=True)
+    assert 'data-kind="delegated"' in page
+    assert f"PP_A1 mendelegasikan Tindak lanjut untuk {matrix['tracking']['c1']} kepada Anda." in page
+    admin = login_page(app, "admin_a")
+    r = admin.post(f"/users/{ids['pp_a1b']}/handover",
+                   data={"to_user_id": ids["pp_a1"], "deactivate": "0", "csrf_token": csrf_of(admin, "/tasks")})
+    assert r.status_code == 302
+    page = login_page(app, "pp_a1").get("/notifications?lang=en").get_data(as_text=True)
+    assert "1 open tasks of PP_A1B were handed over to you." in page
+    assert api.tasks("pp_a1", group=False)[0]["id"] == task["id"]  # the task came back with the hand-over

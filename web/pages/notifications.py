@@ -1,0 +1,31 @@
+"""The officer's notifications: reminders, missed limits, escalations, delegations and hand-overs."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, render_template
+
+from workflows import notifications
+from workflows.models import Region
+
+from ..context import unit_of_work
+from .common import current_officer, officer_required
+
+bp = Blueprint("pages_notifications", __name__)
+
+
+@bp.get("/notifications")
+@officer_required
+def notification_list():
+    with unit_of_work() as db:
+        user = current_officer(db)
+        items = []
+        zones: dict[int | None, str] = {None: "Asia/Jakarta"}
+        for note in notifications.for_user(db, user, limit=100):
+            if note.region_id not in zones:
+                region = db.get(Region, note.region_id)
+                zones[note.region_id] = region.timezone if region else "Asia/Jakarta"
+            due = note.data.get("due_at")
+            items.append({"note": note, "zone": zones[note.region_id],
+                          "due": datetime.fromisoformat(due) if isinstance(due, str) else None})
+        return render_template("notifications.html", items=items)
