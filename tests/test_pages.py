@@ -303,3 +303,15 @@ def test_notifications_page_shows_delegation_and_hand_over(app, matrix, api, wor
     page = login_page(app, "pp_a1").get("/notifications?lang=en").get_data(as_text=True)
     assert "1 open tasks of PP_A1B were handed over to you." in page
     assert api.tasks("pp_a1", group=False)[0]["id"] == task["id"]  # the task came back with the hand-over
+
+
+def test_colleague_sees_a_claimed_task_without_actions(app, matrix, api):
+    task = api.task_for("pp_a1", matrix["tracking"]["c1"], "follow_up")
+    assert api.claim("pp_a1", task["id"]).status_code == 200
+    page = login_page(app, "pp_a1b").get(f"/tasks/{task['id']}")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Petugas lain" in body  # claimed by another officer
+    assert 'data-action="delegate"' not in body and 'data-action="complete"' not in body
+    holder = login_page(app, "pp_a1").get(f"/tasks/{task['id']}").get_data(as_text=True)
+    assert 'data-action="delegate"' in holder and 'data-action="complete"' in holder

@@ -8,7 +8,7 @@ from marshmallow import ValidationError
 from workflows.errors import DomainError, Invalid
 from workflows.models import Complaint, Region
 from workflows.scope import task_visible_to
-from workflows.tasks import TaskQuery
+from workflows.tasks import DUE_SOON, TaskQuery
 
 from ..context import services, unit_of_work
 from ..schemas import TaskQueryIn
@@ -57,7 +57,6 @@ def _zones(db, region_ids) -> dict[int | None, str]:
 
 
 def _item(task, complaint: Complaint, zones, now, user_id: int) -> dict:
-    from workflows.tasks import DUE_SOON
     due = task.due_at
     return {
         "task": task, "complaint": complaint, "zone": zones.get(task.region_id, "Asia/Jakarta"),
@@ -89,7 +88,7 @@ def _render_task(task_id: int, errors, values, problem, status: int = 200):
         complaint = db.get(Complaint, task.complaint_id)
         form = forms.readable(tasks.form(db, task))
         options = forms.choices(db, form, complaint)
-        colleagues = tasks.colleagues(db, task, user) if task.state == "open" else []
+        colleagues = _colleagues(db, task, user)
         zone = complaint.region.timezone
         now = services().clock()
         page = render_template(
@@ -98,6 +97,14 @@ def _render_task(task_id: int, errors, values, problem, status: int = 200):
             overdue=task.due_at is not None and task.due_at < now, user=user,
             notice=session.pop("notice", None))
     return page, status
+
+
+def _colleagues(db, task, user) -> list:
+    """Whom this officer could delegate the task to; nobody when they may not delegate it."""
+    try:
+        return services().tasks.colleagues(db, task, user)
+    except DomainError:
+        return []
 
 
 def _act(task_id: int, action, done_text: str, back_to_list: bool = False, form=None):
