@@ -36,7 +36,7 @@ def main() -> None:
         services = Aduan(url)
         for _line in demo.seed(services):
             pass
-        app = create_app({"SECRET_KEY": "screenshots"}, services=services)
+        app = create_app({"SECRET_KEY": "screenshots", "SESSION_COOKIE_SECURE": False}, services=services)
         server = make_server("127.0.0.1", 0, app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_port}"

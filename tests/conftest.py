@@ -162,7 +162,8 @@ def world(services) -> World:
 
 @pytest.fixture
 def app(services, world):
-    return create_app({"TESTING": True, "SECRET_KEY": "test"}, services=services)
+    # Plain HTTP in tests (the test client and the live server): cookies without the Secure flag.
+    return create_app({"TESTING": True, "SECRET_KEY": "test", "SESSION_COOKIE_SECURE": False}, services=services)
 
 
 @pytest.fixture

@@ -194,6 +194,14 @@ def test_pages_need_login(client):
     assert client.get("/users").status_code == 302
 
 
+def test_session_cookie_is_secure_unless_told_otherwise(monkeypatch, services):
+    from web import create_app
+    monkeypatch.delenv("ADUAN_SECURE_COOKIES", raising=False)
+    assert create_app({"SECRET_KEY": "x"}, services=services).config["SESSION_COOKIE_SECURE"] is True
+    monkeypatch.setenv("ADUAN_SECURE_COOKIES", "0")
+    assert create_app({"SECRET_KEY": "x"}, services=services).config["SESSION_COOKIE_SECURE"] is False
+
+
 def test_session_cookie_flags(app):
     app.config["SESSION_COOKIE_SECURE"] = True
     client = app.test_client()

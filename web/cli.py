@@ -1,6 +1,8 @@
 """The ``aduan`` command: init-db, seed-demo, run (dev server) and the rest of Flask's CLI."""
 from __future__ import annotations
 
+import os
+
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
@@ -80,6 +82,9 @@ def seed_demo(if_empty: bool) -> None:
 def run(host: str, port: int, no_scheduler: bool) -> None:
     """Serve the app (development server) with the SLA scheduler running inside it."""
     from sla.worker import interval_seconds, start_background
+    if "ADUAN_SECURE_COOKIES" not in os.environ:
+        # The development server speaks plain HTTP: a Secure cookie would never come back.
+        current_app.config["SESSION_COOKIE_SECURE"] = False
     if not no_scheduler:
         start_background(_services())
         click.echo(f"SLA sweep every {interval_seconds():g}s")

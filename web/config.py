@@ -22,7 +22,7 @@ def from_env() -> dict:
         "MAX_CONTENT_LENGTH": int(os.environ.get("ADUAN_MAX_BODY_BYTES", 1_000_000)),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": os.environ.get("ADUAN_SECURE_COOKIES", "0") == "1",
+        "SESSION_COOKIE_SECURE": os.environ.get("ADUAN_SECURE_COOKIES", "1") == "1",  # HTTPS only unless told
         "BABEL_DEFAULT_LOCALE": "id",
         "API_TITLE": "Aduan API",
         "API_VERSION": "v1",
