@@ -100,7 +100,7 @@ def test_a_completion_reads_and_writes_each_row_once(clocked, world):
     statements = Statements(services)
     r = api.complete("admin_a", verify["id"], {"action": "dispatch", "unit_id": world.unit_a1})
     assert r.status_code == 200 and r.json["tracking_id"] == tid
-    assert len(statements.starting("SELECT complaints")) == 1
+    assert len(statements.starting("SELECT complaints")) <= 1  # (or joined to the task)
     assert len(statements.starting("UPDATE complaints")) == 1
     assert statements.starting("SELECT process_definitions") == []
     assert len(statements.starting("SELECT units")) == 1

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.forms import FormInvalid, condition_holds, validate
@@ -119,7 +119,8 @@ class Tasks:
         return stmt
 
     def get(self, session: Session, task_id: int) -> HumanTask:
-        task = session.get(HumanTask, task_id)
+        """The task with its complaint (one query; every action and view needs both)."""
+        task = session.get(HumanTask, task_id, options=[joinedload(HumanTask.complaint)])
         if task is None:
             raise NotFound("task not found")
         return task
