@@ -201,3 +201,19 @@ def test_report_on_a_phone(phone_page, world):
     page.click("button[type=submit].primary")
     expect(page.locator("[data-tracking-id]")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+
+
+def test_officer_pages_fit_a_phone(phone_page, world, client):
+    api = Api(client, world)
+    tid = api.submit()["tracking_id"]
+    page = phone_page
+    log_in(page, "admin_a")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    row = page.locator(f"tr[data-tracking-id='{tid}']")
+    expect(row).to_be_visible()
+    row.locator("a.button").click()
+    expect(page.locator("#f-action")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    page.click("text=Rincian laporan, riwayat dan diagram SOP")
+    expect(page.locator("[data-rendered=true]")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
