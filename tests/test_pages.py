@@ -281,6 +281,9 @@ def test_report_form_files_a_complaint_with_its_attachment(app, world, services)
     assert r.status_code == 302
     done = client.get(r.headers["Location"]).get_data(as_text=True)
     tracking_id = re.search(r'data-tracking-id="(LAP-[A-Z0-9]+)"', done).group(1)
+    assert "data-reporter-code" in done
+    again = client.get(r.headers["Location"])  # the code is shown once; a reload goes to tracking
+    assert again.status_code == 302 and again.headers["Location"] == f"/track/{tracking_id}"
     officer = login_page(app, "admin_a")
     listing = officer.get("/tasks").get_data(as_text=True)
     assert tracking_id in listing

@@ -41,11 +41,6 @@ def _pickers(db):
             "max_files": MAX_FILES, "max_mb": MAX_BYTES // (1024 * 1024)}
 
 
-def _int_or_none(text: str | None) -> int | None:
-    text = (text or "").strip()
-    return int(text) if text.isdigit() else None
-
-
 @bp.route("/report", methods=["GET", "POST"])
 def report():
     values = {k: request.form.get(k, "") for k in REPORT_FIELDS} if request.method == "POST" else {}
@@ -103,8 +98,8 @@ def _token_for(tracking_id: str) -> str | None:
 @bp.get("/report/<tracking_id>/submitted")
 def submitted(tracking_id):
     token = _token_for(tracking_id)
-    if token is None or session.get("just_submitted") != tracking_id:
-        return redirect(url_for(".track", tracking_id=tracking_id))
+    if token is None or session.pop("just_submitted", None) != tracking_id:
+        return redirect(url_for(".track", tracking_id=tracking_id))  # the code is shown once
     return render_template("public/submitted.html", tracking_id=tracking_id, token=token)
 
 
