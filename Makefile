@@ -65,10 +65,17 @@ run: static seed
 test: install static chromium
 	ADUAN_TEST_POSTGRES_URL=$${ADUAN_TEST_POSTGRES_URL:-$(PG_TEST_URL)} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# SLA sweep benchmark on PostgreSQL (ADUAN_BENCH_POSTGRES_URL, default postgres@127.0.0.1:5432);
-# results and method in docs/PERFORMANCE.md.
-bench: install
-	$(BIN)/python bench/sla_sweep.py
+# The year-scale benchmark harness (bench/run.py) on PostgreSQL (default postgres@127.0.0.1:5432) and
+# SQLite: engine ceiling, HTTP end to end, completion latency, SLA sweep, memory against generated
+# year-scale databases. Prints a table and rewrites the summary in docs/PERFORMANCE.md. Not part of
+# `make test`. BENCH_ARGS=--quick runs small sizes in a few minutes.
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e ".[test,bench]"
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Screenshots of the pages for the docs (docs/screenshots.py), taken in Debian's Chromium.
 screenshots: install static chromium

@@ -218,7 +218,7 @@ def run_backend(backend: str, seconds: float, per_officer: int) -> dict:
         server = start_server(url)
         try:
             result = {"backend": backend, "lifecycles_per_s": throughput(world, seconds)}
-            if backend == "postgresql":
+            if backend == "postgresql" and per_officer:
                 result["latency_ms"] = completion_latency(world, per_officer)
         finally:
             server.terminate()

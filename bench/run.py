@@ -1,0 +1,233 @@
+"""The year-scale benchmark harness (issue 5): runs every benchmark, prints a summary table and rewrites
+the summary block of docs/PERFORMANCE.md (between ``<!-- bench:summary:start -->`` and
+``<!-- bench:summary:end -->``) with the method, the machine and the date.
+
+    make bench                                  # everything, full sizes (about an hour, most of it
+                                                # generating two year-scale databases)
+    .venv/bin/python bench/run.py --quick       # small sizes, a few minutes
+    .venv/bin/python bench/run.py --only engine e2e latency sweep memory [--no-write]
+
+1. raw engine ceiling (bench/engine_ceiling.py)
+2. Aduan over HTTP, gunicorn 2 workers, PostgreSQL and SQLite in the same run, ratio to (1)
+   (bench/api_e2e.py)
+3. completion latency p50/p95/p99, 20 concurrent officers, PostgreSQL (bench/api_e2e.py)
+4. SLA sweep, 1,000 due among 100k and 1M open deadlines (bench/sla_sweep.py)
+5. monev dashboard pages over 2M/5M complaints: not built yet, so not measured
+6. peak memory of web and worker processes, 100k against 1M open instances (bench/generate.py,
+   bench/memory.py)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(BENCH))
+
+import api_e2e  # noqa: E402
+import engine_ceiling  # noqa: E402
+import generate  # noqa: E402
+import memory  # noqa: E402
+import sla_sweep  # noqa: E402
+
+DOC = ROOT / "docs" / "PERFORMANCE.md"
+START, END = "<!-- bench:summary:start -->", "<!-- bench:summary:end -->"
+ALL = ("engine", "e2e", "latency", "sweep", "memory")
+
+FULL = {"engine_seconds": 10, "e2e_seconds": 20, "per_officer": 20, "sweep_open": [100_000, 1_000_000],
+        "sweep_due": 1000, "sweep_rounds": 3, "memory_open": [100_000, 1_000_000], "memory_seconds": 120}
+QUICK = {"engine_seconds": 3, "e2e_seconds": 8, "per_officer": 5, "sweep_open": [10_000, 50_000],
+         "sweep_due": 200, "sweep_rounds": 1, "memory_open": [10_000, 50_000], "memory_seconds": 30}
+
+
+def say(message: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def machine() -> dict[str, str]:
+    mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    cpu = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
+    admin = sa.create_engine(api_e2e.PG_ADMIN)
+    with admin.connect() as conn:
+        pg = conn.scalar(sa.text("SHOW server_version"))
+        settings = {name: conn.scalar(sa.text(f"SHOW {name}")) for name in
+                    ("shared_buffers", "synchronous_commit", "autovacuum")}
+    admin.dispose()
+    packages = ", ".join(f"{p} {metadata.version(p)}" for p in
+                         ("SpiffWorkflow", "SQLAlchemy", "psycopg", "Flask", "flask-smorest", "gunicorn"))
+    return {"nproc": str(os.cpu_count()), "cpu": cpu.group(1).strip() if cpu else platform.processor(),
+            "ram": f"{mem_kb / 1024 / 1024:.1f} GiB", "postgresql": f"{pg} ({', '.join(f'{k} {v}' for k, v in settings.items())})",
+            "python": platform.python_version(), "packages": packages}
+
+
+def run_engine(sizes: dict) -> dict:
+    stock_n, stock_t = engine_ceiling.stock_lifecycles(sizes["engine_seconds"])
+    ours_n, ours_t = engine_ceiling.adapter_lifecycles(sizes["engine_seconds"])
+    return {"stock_per_s": stock_n / stock_t, "adapter_per_s": ours_n / ours_t}
+
+
+def run_e2e(sizes: dict, latency: bool) -> dict:
+    out = {}
+    for backend in ("postgresql", "sqlite"):
+        say(f"e2e on {backend} (load {loadavg()})")
+        out[backend] = api_e2e.run_backend(backend, sizes["e2e_seconds"], sizes["per_officer"] if latency else 0)
+    return out
+
+
+def run_sweep(sizes: dict) -> list[dict]:
+    admin = sa.create_engine(sla_sweep.SERVER_URL, isolation_level="AUTOCOMMIT")
+    results = []
+    try:
+        for open_count in sizes["sweep_open"]:
+            results.append(sla_sweep.Result(sla_sweep.prepare(admin, open_count, sizes["sweep_due"], 20250710)))
+        for number in range(1, sizes["sweep_rounds"] + 1):
+            for result in results:
+                result.rounds.append(sla_sweep.measure_round(admin, result.prepared, number))
+    finally:
+        for result in results:
+            sla_sweep.drop_database(admin, result.prepared.name)
+        admin.dispose()
+    return [{"open": r.prepared.open, "due": r.prepared.due, "sweep_s": r.median.sweep_seconds,
+             "range": [min(x.sweep_seconds for x in r.rounds), max(x.sweep_seconds for x in r.rounds)],
+             "claim_ms": r.median.claim_ms, "idle_ms": r.median.idle_sweep_ms,
+             "index_used": all(x.index_used for x in r.rounds)} for r in results]
+
+
+def database_exists(name: str) -> bool:
+    admin = sa.create_engine(api_e2e.PG_ADMIN)
+    with admin.connect() as conn:
+        found = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+    admin.dispose()
+    return bool(found)
+
+
+def run_memory(sizes: dict, regenerate: bool) -> list[dict]:
+    results = []
+    for open_count in sizes["memory_open"]:
+        label = f"{open_count // 1_000_000}m" if open_count % 1_000_000 == 0 else f"{open_count // 1000}k"
+        name = f"aduan_gen_{label}_open"
+        generated = None
+        if regenerate or not database_exists(name):
+            say(f"generating {open_count:,} open complaints into {name}")
+            generated = generate.generate(name, open_count, 1.0, 1, replace=True)
+        say(f"memory against {name} (load {loadavg()})")
+        result = memory.measure(name, sizes["memory_seconds"], clients=6, officer_count=60, ahead_days=3)
+        if generated:
+            result["generated"] = {k: generated[k] for k in ("rows", "load_seconds", "rows_per_s", "complaints_per_s")}
+        results.append(result)
+    return results
+
+
+def fmt(value: float, digits: int = 1) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def summary(results: dict, meta: dict, quick: bool) -> str:
+    rows = []
+    engine = results.get("engine")
+    e2e = results.get("e2e", {})
+    ceiling = engine["stock_per_s"] if engine else None
+    if engine:
+        rows.append(("1", "SpiffWorkflow alone, lifecycles/s (ceiling)", fmt(engine["stock_per_s"]), "ceiling"))
+        rows.append(("1", "Aduan's engine adapter in-process, lifecycles/s", fmt(engine["adapter_per_s"]), "—"))
+    for backend in ("postgresql", "sqlite"):
+        if backend in e2e:
+            per_s = e2e[backend]["lifecycles_per_s"]
+            ratio = f" (ratio {per_s / ceiling:.2f})" if ceiling else ""
+            rows.append(("2", f"HTTP end to end, gunicorn 2 workers, {backend}, lifecycles/s",
+                         f"{fmt(per_s)}{ratio}", "ratio ≥ 0.5"))
+    lat = e2e.get("postgresql", {}).get("latency_ms")
+    if lat:
+        rows.append(("3", f"task completion, 20 concurrent officers, PostgreSQL (n = {lat['n']})",
+                     f"p50 {lat['p50']:.0f} ms, p95 {lat['p95']:.0f} ms, p99 {lat['p99']:.0f} ms", "p99 < 50 ms"))
+    for s in results.get("sweep", []):
+        rows.append(("4", f"SLA sweep, {s['due']:,} due among {s['open']:,} open",
+                     f"{s['sweep_s']:.2f} s ({s['range'][0]:.2f}–{s['range'][1]:.2f}), claim {s['claim_ms']:.2f} ms, "
+                     f"idle {s['idle_ms']:.2f} ms", "flat in open"))
+    rows.append(("5", "monev dashboard pages over 2M / 5M complaints", "not built (no monev pages yet)", "< 500 ms"))
+    for m in results.get("memory", []):
+        peaks = m["peak_mb"]
+        web = max(v for k, v in peaks.items() if k.startswith("web worker"))
+        rows.append(("6", f"peak memory (VmHWM), {m['open_instances']:,} open instances",
+                     f"web worker {web:.0f} MB, SLA worker {peaks.get('sla worker', 0):.0f} MB", "flat, < 300 MB"))
+    lines = [START, "",
+             f"Last `bench/run.py{' --quick' if quick else ''}` run: {meta['date']}, total {meta['minutes']:.0f} min, "
+             f"load average at start {meta['load_start']}, at end {meta['load_end']}.",
+             f"Machine: {meta['machine']['nproc']} vCPUs ({meta['machine']['cpu']}), RAM {meta['machine']['ram']}, "
+             f"PostgreSQL {meta['machine']['postgresql']}, Python {meta['machine']['python']}; "
+             f"{meta['machine']['packages']}.", "",
+             "| # | measure | result | goal |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    lines += ["", "Method: (1) `bench/engine_ceiling.py`, the national SOP in-process, restored and serialized after "
+              "every step; (2)/(3) `bench/api_e2e.py`, 7 HTTP requests per lifecycle from 4 client threads, then "
+              "20 officers each completing verification tasks of their own instansi; (4) `bench/sla_sweep.py`, "
+              "median of interleaved rounds on fresh copies; (6) `bench/generate.py` databases of only open "
+              "complaints, `bench/memory.py` drives task lists, task forms, complaint pages, notifications and "
+              "completions from 6 client threads while the clock is moved 3 days ahead so the SLA worker sweeps "
+              "due deadlines; VmHWM from /proc. Details below.", "", END]
+    return "\n".join(lines)
+
+
+def write_summary(block: str) -> None:
+    text = DOC.read_text(encoding="utf-8")
+    if START in text and END in text:
+        text = text[:text.index(START)] + block + text[text.index(END) + len(END):]
+    else:
+        text = text.replace("# Performance\n", f"# Performance\n\n{block}\n", 1)
+    DOC.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes: a few minutes")
+    parser.add_argument("--only", nargs="+", choices=ALL, default=list(ALL))
+    parser.add_argument("--regenerate", action="store_true", help="regenerate the memory databases")
+    parser.add_argument("--no-write", action="store_true", help="do not rewrite docs/PERFORMANCE.md")
+    args = parser.parse_args()
+    sizes = QUICK if args.quick else FULL
+    began = time.monotonic()
+    meta = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "load_start": loadavg(),
+            "machine": machine()}
+    results: dict = {}
+    if "engine" in args.only:
+        say(f"engine ceiling (load {loadavg()})")
+        results["engine"] = run_engine(sizes)
+    if "e2e" in args.only or "latency" in args.only:
+        results["e2e"] = run_e2e(sizes, latency="latency" in args.only)
+    if "sweep" in args.only:
+        say(f"SLA sweep (load {loadavg()})")
+        results["sweep"] = run_sweep(sizes)
+    if "memory" in args.only:
+        results["memory"] = run_memory(sizes, args.regenerate)
+    meta.update(minutes=(time.monotonic() - began) / 60, load_end=loadavg())
+    block = summary(results, meta, args.quick)
+    print()
+    print(block)
+    (ROOT / "instance").mkdir(exist_ok=True)
+    (ROOT / "instance" / "bench-results.json").write_text(json.dumps({"meta": meta, "results": results},
+                                                                     default=str, indent=1))
+    if not args.no_write:
+        write_summary(block)
+        say(f"summary written to {DOC.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
