@@ -672,6 +672,7 @@ def check(name: str) -> list[str]:
             HumanTask.state == "open", HumanTask.name == "follow_up", HumanTask.assignee_id.is_(None),
             User.role == roles.PEJABAT_PENGHUBUNG).limit(1)).first()
         task_id, username, complaint_id = row[0].id, row[1].username, row[0].complaint_id
+        task_tid = db.get(Complaint, complaint_id).tracking_id
         waiting = db.scalars(select(HumanTask).where(HumanTask.state == "open",
                                                      HumanTask.name == "reporter_response").limit(1)).first()
         reply_complaint = db.get(Complaint, waiting.complaint_id)
@@ -679,9 +680,13 @@ def check(name: str) -> list[str]:
     r = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
     assert r.status_code == 200, r.json
     auth = {"Authorization": f"Bearer {r.json['token']}"}
+    began = time.perf_counter()
     r = client.get("/api/tasks", headers=auth)
-    assert r.status_code == 200 and any(t["id"] == task_id for t in r.json), r.json
-    done.append(f"task list of {username}: {len(r.json)} shown, X-Total-Count {r.headers['X-Total-Count']}")
+    assert r.status_code == 200 and r.json, r.status_code
+    done.append(f"task list of {username}: {len(r.json)} shown of {r.headers['X-Total-Count']} "
+                f"({1000 * (time.perf_counter() - began):.0f} ms)")
+    r = client.get("/api/tasks", headers=auth, query_string={"tracking_id": task_tid})
+    assert r.status_code == 200 and [t["id"] for t in r.json] == [task_id], r.json
     r = client.get(f"/api/officer/complaints/{complaint_id}", headers=auth)
     assert r.status_code == 200 and r.json["timeline"], r.json
     done.append(f"complaint {complaint_id}: status {r.json['status']}, {len(r.json['timeline'])} timeline entries")
@@ -739,8 +744,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--replace", action="store_true", help="drop the database first if it exists")
     parser.add_argument("--check", action="store_true", help="then use the real app on it")
+    parser.add_argument("--check-only", action="store_true", help="only check an already generated database")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if args.check_only:
+        for line in check(args.database):
+            print(f"  check: {line}")
+        return
     stats = generate(args.database, args.complaints, args.open_share, args.seed, args.replace, quiet=args.json)
     if args.check:
         stats["check"] = check(args.database)

@@ -46,6 +46,7 @@ class HumanTask(Base):
         Index("ix_human_tasks_queue", "state", "role", "instansi_id"),
         Index("ix_human_tasks_assignee", "assignee_id", "state"),
         Index("ix_human_tasks_complaint", "complaint_id", "state"),
+        Index("ix_human_tasks_unit_queue", "unit_id", "state"),  # a liaison officer's unclaimed tasks
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"))
