@@ -114,10 +114,14 @@ def login(client: Client, username: str) -> str:
     return body["token"]
 
 
+THREADS = int(os.environ.get("ADUAN_BENCH_THREADS", 8))  # gthread threads per worker
+
+
 def start_server(url: str) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"}
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-k", "gthread", "--threads", "8", "-b", f"127.0.0.1:{PORT}",
+        [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-k", "gthread", "--threads", str(THREADS),
+         "-b", f"127.0.0.1:{PORT}",
          "--log-level", "warning", "web:create_app()"], cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
