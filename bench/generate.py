@@ -318,6 +318,7 @@ class World:
     admin: dict[int, tuple[int, str]] = field(default_factory=dict)    # instansi -> (user id, name)
     pp: dict[int, tuple[int, str]] = field(default_factory=dict)       # unit -> (user id, name)
     users: int = 0
+    regions: int = 0
 
 
 def copy_rows(cur, table: str, cols: list[str], rows: list[tuple]) -> None:
@@ -390,6 +391,7 @@ def load_world(conn, rng: random.Random, now: datetime) -> World:
                                  "instansi_id", "unit_id", "active", "created_at"], users)
     conn.commit()
     world.users = len(users)
+    world.regions = len(regions)
     return world
 
 
@@ -594,7 +596,7 @@ def generate(name: str, complaints: int, open_share: float, seed: int, replace: 
     with psycopg.connect(psycopg_dsn(url)) as conn:
         conn.execute("SET synchronous_commit = off")
         world = load_world(conn, rng, now)
-        stats.update(regions=35 + 513, instansi=len(world.instansi), units=sum(map(len, world.units.values())),
+        stats.update(regions=world.regions, instansi=len(world.instansi), units=sum(map(len, world.units.values())),
                      users=world.users)
         replicator = Replicator(templates, world, now, definition_id, rng, open_share)
         mix: dict[str, int] = {}

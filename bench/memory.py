@@ -165,11 +165,11 @@ def drive(tokens: dict[str, str], seconds: float, clients: int, seed: int) -> di
             who = rng.choice(mine)
             token = tokens[who]
             try:
-                status, tasks = client.call("GET", f"/api/tasks?limit=50&offset={rng.choice((0, 0, 0, 50))}",
-                                            token=token)
+                offset = rng.choice((0, 0, 0, 50))
+                status, tasks = client.call("GET", f"/api/tasks?limit=50&offset={offset}", token=token)
                 count(f"task list {status}")
                 if status != 200 or not tasks:
-                    if len(mine) > 1:
+                    if offset == 0 and len(mine) > 1:
                         mine.remove(who)  # nothing (left) for this officer: drive the others
                     continue
                 task = rng.choice(tasks)

@@ -2,8 +2,8 @@
 the summary block of docs/PERFORMANCE.md (between ``<!-- bench:summary:start -->`` and
 ``<!-- bench:summary:end -->``) with the method, the machine and the date.
 
-    make bench                                  # everything, full sizes (about an hour, most of it
-                                                # generating two year-scale databases)
+    make bench                                  # everything, full sizes: ~8 min when the generated
+                                                # databases exist, ~20 min more to generate them
     .venv/bin/python bench/run.py --quick       # small sizes, a few minutes
     .venv/bin/python bench/run.py --only engine e2e latency sweep memory [--no-write]
 
@@ -177,7 +177,8 @@ def summary(results: dict, meta: dict, quick: bool) -> str:
              "| # | measure | result | goal |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     lines += ["", "Method: (1) `bench/engine_ceiling.py`, the national SOP in-process, restored and serialized after "
-              "every step; (2)/(3) `bench/api_e2e.py`, 7 HTTP requests per lifecycle from 4 client threads, then "
+              "every step; (2)/(3) `bench/api_e2e.py`, 7 HTTP requests per lifecycle from 4 client threads (the ratio "
+              "is to (1) measured in the same run, so both see the same machine load), then "
               "20 officers each completing verification tasks of their own instansi; (4) `bench/sla_sweep.py`, "
               "median of interleaved rounds on fresh copies; (6) `bench/generate.py` databases of only open "
               "complaints, `bench/memory.py` drives task lists, task forms, complaint pages, notifications and "
