@@ -271,7 +271,6 @@ def build_templates() -> list[Template]:
                     elif action == "follow_up":
                         services.tasks.complete(db, task.id, role_user,
                                                 {"follow_up_text": "Sudah ditindaklanjuti oleh unit."})
-            # Sweep once at the last step, as a running worker would have (reminders already due).
             templates.append(capture(services, scenario, weekday, created, last, complaint_id, ids))
     services.sql_engine.dispose()
     return templates

@@ -13,7 +13,6 @@ import sys
 import time
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 

@@ -23,8 +23,6 @@ import json
 import os
 import platform
 import re
-import statistics
-import subprocess
 import sys
 import time
 from datetime import datetime, timezone
