@@ -326,3 +326,39 @@ def test_colleague_sees_a_claimed_task_without_actions(app, matrix, api):
     assert 'data-action="delegate"' not in body and 'data-action="complete"' not in body
     holder = login_page(app, "pp_a1").get(f"/tasks/{task['id']}").get_data(as_text=True)
     assert 'data-action="delegate"' in holder and 'data-action="complete"' in holder
+
+
+def test_unread_notifications_are_counted_and_marked_read(app, matrix, api, world):
+    ids = {u["username"]: u["id"] for u in api.client.get("/api/users", headers=api.auth("admin_a")).json}
+    first = api.task_for("pp_a1", matrix["tracking"]["c1"], "follow_up")
+    r = api.client.post(f"/api/tasks/{first['id']}/delegate", json={"user_id": ids["pp_a1b"]},
+                        headers=api.auth("pp_a1"))
+    assert r.status_code == 200, r.json
+    reader = login_page(app, "pp_a1b")
+    page = reader.get("/tasks").get_data(as_text=True)
+    assert 'data-unread-count="1"' in page
+    listing = reader.get("/notifications").get_data(as_text=True)
+    up_to = re.search(r'name="up_to" value="(\d+)"', listing).group(1)
+
+    # Something new arrives after the page was drawn: marking read must not swallow it.
+    other = api.submit()
+    verify = api.task_for("admin_a", other["tracking_id"], "verify")
+    api.complete("admin_a", verify["id"], {"action": "dispatch", "unit_id": world.unit_a1})
+    second = api.task_for("pp_a1", other["tracking_id"], "follow_up")
+    assert api.client.post(f"/api/tasks/{second['id']}/delegate", json={"user_id": ids["pp_a1b"]},
+                           headers=api.auth("pp_a1")).status_code == 200
+
+    r = reader.post("/notifications/read", data={"up_to": up_to, "csrf_token": csrf_of(reader, "/notifications")})
+    assert r.status_code == 302
+    page = reader.get("/notifications").get_data(as_text=True)
+    assert 'data-unread-count="1"' in page and page.count('data-unread="true"') == 1
+    notes = api.client.get("/api/notifications", headers=api.auth("pp_a1b")).json
+    assert [n["unread"] for n in notes] == [True, False]
+    r = api.client.post("/api/notifications/read", json={"up_to": notes[0]["id"]}, headers=api.auth("pp_a1b"))
+    assert r.status_code == 200 and r.json == {"unread": 0}
+    assert "data-unread-count" not in reader.get("/tasks").get_data(as_text=True)
+    # The watermark never moves back, and bad input is refused with the field named.
+    assert api.client.post("/api/notifications/read", json={"up_to": 0},
+                           headers=api.auth("pp_a1b")).json == {"unread": 0}
+    r = api.client.post("/api/notifications/read", json={"up_to": "x"}, headers=api.auth("pp_a1b"))
+    assert r.status_code == 422 and "up_to" in r.json["fields"]

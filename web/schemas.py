@@ -251,3 +251,13 @@ class NotificationOut(Schema):
     data = fields.Dict()
     created_at = fields.DateTime()
     read_at = fields.DateTime(allow_none=True)
+    unread = fields.Boolean(metadata={"description": "Newer than what this officer marked read"})
+
+
+class MarkReadIn(Schema):
+    up_to = fields.Integer(required=True, strict=True, validate=validate.Range(0, 2**62),
+                           metadata={"description": "The newest notification id the officer has seen"})
+
+
+class UnreadOut(Schema):
+    unread = fields.Integer()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from .models import Complaint, Notification, User
@@ -22,10 +22,30 @@ def notify_user(session: Session, user_id: int, kind: str, at: datetime, data: d
     return note
 
 
-def for_user(session: Session, user: User, limit: int = 50) -> list[Notification]:
+def _visible(user: User):
     scope = scope_filter(user, Notification.region_id, Notification.instansi_id, Notification.unit_id)
-    stmt = (select(Notification)
-            .where(or_(Notification.user_id == user.id,
-                       and_(Notification.user_id.is_(None), Notification.role == user.role, scope)))
-            .order_by(Notification.id.desc()).limit(limit))
+    return or_(Notification.user_id == user.id,
+               and_(Notification.user_id.is_(None), Notification.role == user.role, scope))
+
+
+def for_user(session: Session, user: User, limit: int = 50) -> list[Notification]:
+    stmt = select(Notification).where(_visible(user)).order_by(Notification.id.desc()).limit(limit)
     return list(session.scalars(stmt))
+
+
+def is_unread(user: User, note: Notification) -> bool:
+    return note.id > (user.notifications_seen_id or 0)
+
+
+def unread_count(session: Session, user: User) -> int:
+    return session.scalar(select(func.count()).select_from(Notification).where(
+        _visible(user), Notification.id > (user.notifications_seen_id or 0))) or 0
+
+
+def mark_read(session: Session, user: User, up_to: int) -> int:
+    """Mark read what the officer has seen: their notifications up to ``up_to`` (the newest one the
+    page showed; one that arrived after it stays unread). Never moves the watermark back."""
+    newest = session.scalar(select(func.max(Notification.id)).where(_visible(user), Notification.id <= up_to))
+    if newest is not None and newest > (user.notifications_seen_id or 0):
+        user.notifications_seen_id = newest
+    return unread_count(session, user)

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from workflows import notifications
 
 from ..context import current_user, unit_of_work
-from ..schemas import NotificationOut
+from ..schemas import MarkReadIn, NotificationOut, UnreadOut
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/notifications", description="Notifications")
 
@@ -17,4 +17,17 @@ class Notifications(MethodView):
     @blp.response(200, NotificationOut(many=True))
     def get(self):
         with unit_of_work() as db:
-            return notifications.for_user(db, current_user(db))
+            user = current_user(db)
+            return [{"id": n.id, "kind": n.kind, "complaint_id": n.complaint_id, "data": n.data,
+                     "created_at": n.created_at, "read_at": n.read_at,
+                     "unread": notifications.is_unread(user, n)} for n in notifications.for_user(db, user)]
+
+
+@blp.route("/read")
+class MarkRead(MethodView):
+    @blp.arguments(MarkReadIn)
+    @blp.response(200, UnreadOut)
+    def post(self, body):
+        """Mark read every notification up to the newest one seen; answers how many stay unread."""
+        with unit_of_work() as db:
+            return {"unread": notifications.mark_read(db, current_user(db), body["up_to"])}

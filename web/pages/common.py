@@ -12,6 +12,7 @@ from babel.dates import format_datetime
 from flask import g, redirect, request, session, url_for
 from flask_babel import get_locale
 
+from workflows import notifications
 from workflows.errors import DomainError, Invalid
 from workflows.models import User
 
@@ -28,6 +29,7 @@ class Officer:
     username: str
     full_name: str
     role: str
+    unread: int = 0  # notifications newer than what they marked read
 
     @property
     def is_admin(self) -> bool:
@@ -45,7 +47,8 @@ def load_officer() -> None:
         if user is None or not user.active:
             session.pop("user_id", None)
             return
-        g.officer = Officer(user.id, user.username, user.full_name, user.role)
+        g.officer = Officer(user.id, user.username, user.full_name, user.role,
+                            notifications.unread_count(db, user))
 
 
 def officer_required(view):

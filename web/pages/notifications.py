@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 
 from workflows import notifications
 from workflows.models import Region
@@ -26,6 +27,17 @@ def notification_list():
                 region = db.get(Region, note.region_id)
                 zones[note.region_id] = region.timezone if region else "Asia/Jakarta"
             due = note.data.get("due_at")
-            items.append({"note": note, "zone": zones[note.region_id],
+            items.append({"note": note, "zone": zones[note.region_id], "unread": notifications.is_unread(user, note),
                           "due": datetime.fromisoformat(due) if isinstance(due, str) else None})
-        return render_template("notifications.html", items=items)
+        return render_template("notifications.html", items=items, notice=session.pop("notice", None))
+
+
+@bp.post("/notifications/read")
+@officer_required
+def mark_read():
+    up_to = request.form.get("up_to", "")
+    if up_to.isdigit():
+        with unit_of_work() as db:
+            notifications.mark_read(db, current_officer(db), int(up_to))
+        session["notice"] = _("Notifications marked as read.")
+    return redirect(url_for(".notification_list"))

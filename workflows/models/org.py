@@ -58,6 +58,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    notifications_seen_id: Mapped[int | None]  # newest notification marked read (a watermark)
 
     instansi: Mapped[Instansi | None] = relationship()  # loaded when asked: who manages this account
 
