@@ -362,3 +362,17 @@ def test_unread_notifications_are_counted_and_marked_read(app, matrix, api, worl
                            headers=api.auth("pp_a1b")).json == {"unread": 0}
     r = api.client.post("/api/notifications/read", json={"up_to": "x"}, headers=api.auth("pp_a1b"))
     assert r.status_code == 422 and "up_to" in r.json["fields"]
+
+
+def test_unread_count_stops_at_the_cap(services, world):
+    from workflows import notifications
+    from workflows.models import User
+    from workflows.db import transaction as tx
+    from sqlalchemy import select as sel
+    with tx(services.sessions) as db:
+        user = db.scalars(sel(User).where(User.username == "pp_a1")).one()
+        for i in range(5):
+            notifications.notify_user(db, user.id, "handover", services.clock(), {"count": i, "from": "X"})
+        db.flush()
+        assert notifications.unread_count(db, user) == 5
+        assert notifications.unread_count(db, user, cap=3) == 3

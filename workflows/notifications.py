@@ -37,9 +37,13 @@ def is_unread(user: User, note: Notification) -> bool:
     return note.id > (user.notifications_seen_id or 0)
 
 
-def unread_count(session: Session, user: User) -> int:
-    return session.scalar(select(func.count()).select_from(Notification).where(
-        _visible(user), Notification.id > (user.notifications_seen_id or 0))) or 0
+UNREAD_CAP = 100  # counting stops here ("99+"): every officer page shows the count
+
+
+def unread_count(session: Session, user: User, cap: int = UNREAD_CAP) -> int:
+    newer = (select(Notification.id).where(_visible(user), Notification.id > (user.notifications_seen_id or 0))
+             .order_by(Notification.id.desc()).limit(cap).subquery())
+    return session.scalar(select(func.count()).select_from(newer)) or 0
 
 
 def mark_read(session: Session, user: User, up_to: int) -> int:
