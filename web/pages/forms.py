@@ -27,14 +27,10 @@ def choices(db: Session, form: dict[str, Any] | None, complaint: Complaint) -> d
     return out
 
 
-def submitted(form: dict[str, Any] | None, values: MultiDict) -> dict[str, Any]:
-    """The posted values of the form's own fields, as text; validation and coercion are the domain's."""
-    data: dict[str, Any] = {}
-    for field in (form or {}).get("fields", []):
-        value = values.get(field["id"])
-        if value is not None and value.strip() != "":
-            data[field["id"]] = value
-    return data
+def submitted(values: MultiDict) -> dict[str, Any]:
+    """The posted answers as text (the CSRF token aside, empty ones left out); validation and coercion
+    against the task's form are the domain's, which also refuses fields the form does not have."""
+    return {name: value for name, value in values.items() if name != "csrf_token" and value.strip() != ""}
 
 
 def _value_name(field: dict[str, Any] | None, value: Any) -> str:

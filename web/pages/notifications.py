@@ -7,10 +7,9 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from flask_babel import gettext as _
 
 from workflows import notifications
-from workflows.models import Region
 
 from ..context import unit_of_work
-from .common import current_officer, officer_required
+from .common import current_officer, officer_required, zones_for
 
 bp = Blueprint("pages_notifications", __name__)
 
@@ -21,11 +20,9 @@ def notification_list():
     with unit_of_work() as db:
         user = current_officer(db)
         items = []
-        zones: dict[int | None, str] = {None: "Asia/Jakarta"}
-        for note in notifications.for_user(db, user, limit=100):
-            if note.region_id not in zones:
-                region = db.get(Region, note.region_id)
-                zones[note.region_id] = region.timezone if region else "Asia/Jakarta"
+        notes = notifications.for_user(db, user, limit=100)
+        zones = zones_for(db, {n.region_id for n in notes})
+        for note in notes:
             due = note.data.get("due_at")
             items.append({"note": note, "zone": zones[note.region_id], "unread": notifications.is_unread(user, note),
                           "due": datetime.fromisoformat(due) if isinstance(due, str) else None})

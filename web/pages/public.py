@@ -170,7 +170,7 @@ def reply(tracking_id):
     if not reporter:
         return redirect(url_for(".track", tracking_id=tracking_id))
     waiting = view.get("awaiting_reply")
-    data = forms.submitted(waiting["form"] if waiting else None, request.form)
+    data = forms.submitted(request.form)
     try:
         with unit_of_work() as db:
             services().complaints.reply(db, tracking_id, _token_for(tracking_id), data)

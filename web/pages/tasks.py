@@ -6,14 +6,14 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from workflows.errors import DomainError, Invalid
-from workflows.models import Complaint, Region
+from workflows.models import Complaint
 from workflows.scope import task_visible_to
 from workflows.tasks import DUE_SOON, TaskQuery
 
 from ..context import services, unit_of_work
 from ..schemas import TaskQueryIn
 from . import forms
-from .common import current_officer, error_text, field_errors, officer_required
+from .common import current_officer, error_text, field_errors, officer_required, zones_for
 
 bp = Blueprint("pages_tasks", __name__)
 
@@ -39,21 +39,12 @@ def task_list():
         user = current_officer(db)
         rows = tasks.list_for(db, user, TaskQuery(**query))
         total = tasks.count_for(db, user, TaskQuery(**query))
-        zones = _zones(db, {t.region_id for t, _c in rows})
+        zones = zones_for(db, {t.region_id for t, _c in rows})
         now = services().clock()
         items = [_item(t, c, zones, now, user.id) for t, c in rows]
     pages = max(1, -(-total // PAGE_SIZE))
     return render_template("tasks/list.html", items=items, filters=raw, page=page, pages=pages, total=total,
                            problem=problem, notice=session.pop("notice", None))
-
-
-def _zones(db, region_ids) -> dict[int | None, str]:
-    zones: dict[int | None, str] = {None: "Asia/Jakarta"}
-    for region_id in region_ids:
-        if region_id is not None:
-            region = db.get(Region, region_id)
-            zones[region_id] = region.timezone if region else "Asia/Jakarta"
-    return zones
 
 
 def _item(task, complaint: Complaint, zones, now, user_id: int) -> dict:
@@ -107,13 +98,13 @@ def _colleagues(db, task, user) -> list:
         return []
 
 
-def _act(task_id: int, action, done_text: str, back_to_list: bool = False, form=None):
+def _act(task_id: int, action, done_text: str, back_to_list: bool = False, readable=field_errors):
     try:
         with unit_of_work() as db:
             user = current_officer(db)
             action(db, user)
     except Invalid as exc:
-        errors = forms.readable_errors(form, exc) if form else field_errors(exc)
+        errors = readable(exc)
         return _render_task(task_id, errors, request.form, _("Please correct the fields marked below."),
                             exc.status)
     except DomainError as exc:
@@ -150,9 +141,10 @@ def delegate(task_id):
 @officer_required
 def complete(task_id):
     tasks = services().tasks
-    with unit_of_work() as db:
-        task, _user = _load_task(db, task_id)
-        form = tasks.form(db, task)
-    data = forms.submitted(form, request.form)
+    data = forms.submitted(request.form)  # the domain checks the fields against the task's form
+
+    def readable(exc: Invalid) -> dict[str, list[str]]:  # only on the error path: name fields by label
+        with unit_of_work() as db:
+            return forms.readable_errors(tasks.form(db, tasks.get(db, task_id)), exc)
     return _act(task_id, lambda db, user: tasks.complete(db, task_id, user, data), _("Task completed."),
-                back_to_list=True, form=form)
+                back_to_list=True, readable=readable)
