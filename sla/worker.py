@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from workflows.monev import rollup
 from workflows.service import Aduan
 
 from .sweep import sweep
@@ -24,6 +25,10 @@ def interval_seconds() -> float:
     return float(os.environ.get("ADUAN_SWEEP_SECONDS", 5))
 
 
+def monev_seconds() -> float:
+    return float(os.environ.get("ADUAN_MONEV_SECONDS", 60))
+
+
 def _job(services: Aduan) -> None:
     try:
         result = sweep(services)
@@ -33,8 +38,20 @@ def _job(services: Aduan) -> None:
         log.exception("sweep failed")
 
 
+def _monev_job(services: Aduan) -> None:
+    try:
+        result = rollup.refresh(services.sessions, services.clock())
+        if result.pairs:
+            log.info("monev: %s day rows rebuilt%s", result.pairs, " (full)" if result.full else "")
+    except Exception:  # the next run rebuilds from the same watermark
+        log.exception("monev refresh failed")
+
+
 def _add(scheduler, services: Aduan, seconds: float) -> None:
     scheduler.add_job(_job, "interval", args=[services], seconds=seconds, id="sla-sweep",
+                      max_instances=1, coalesce=True, next_run_time=datetime.now(timezone.utc))
+    # The monitoring rollup (workflows.monev): the dashboards read it, so it follows within a minute.
+    scheduler.add_job(_monev_job, "interval", args=[services], seconds=monev_seconds(), id="monev-refresh",
                       max_instances=1, coalesce=True, next_run_time=datetime.now(timezone.utc))
 
 

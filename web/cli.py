@@ -114,6 +114,25 @@ def sweep_once() -> None:
     click.echo(f"{result.fired} handled, {result.failed} failed {result.kinds}")
 
 
+@cli.group("monev")
+def monev_group() -> None:
+    """Monitoring and evaluation: the daily rollup the dashboards read."""
+
+
+@monev_group.command("refresh")
+@click.option("--full", is_flag=True, help="Rebuild every day of every instansi (after a bulk import).")
+@with_appcontext
+def monev_refresh(full: bool) -> None:
+    """Bring the monev rollup up to date now (the scheduler does it every ADUAN_MONEV_SECONDS)."""
+    from workflows.monev import rollup
+    services = _services()
+    result = rollup.refresh(services.sessions, services.clock(), full=full)
+    if result.skipped:
+        click.echo("another process is refreshing the rollup now; nothing done")
+    else:
+        click.echo(f"{result.pairs} day rows rebuilt" + (" (full)" if result.full else ""))
+
+
 @cli.command("simulate")
 @click.option("--days", type=float, required=True, help="How far to move the clock forward.")
 @click.option("--step-hours", type=float, default=6, show_default=True, help="Sweep after every step.")

@@ -82,7 +82,8 @@ class Complaints:
                 tracking_id=new_tracking_id(), type=new.type, category=new.category, title=new.title,
                 description=new.description, location=new.location, channel=new.channel,
                 region_id=new.region_id, instansi_id=new.instansi_id, unit_id=None, status=statuses.BELUM_DIPROSES,
-                anonymous=new.anonymous, confidential=new.confidential, created_at=now, updated_at=now)
+                anonymous=new.anonymous, confidential=new.confidential, created_at=now, updated_at=now,
+                received_on=now.astimezone(self.progress.policy.calendar(new.region_id).zone).date())
             try:
                 with session.begin_nested():
                     session.add(complaint)

@@ -15,10 +15,11 @@ from sqlalchemy.orm.util import identity_key
 
 from engine.runtime import Engine, EngineError, ReadyTask, StepResult
 
-from . import audit, deadlines, statuses
+from . import audit, deadlines, milestones, statuses
 from .clock import Clock
 from .errors import Conflict
 from .models import Complaint, Deadline, HumanTask, Instansi, ProcessInstance, Unit
+from .monev import rollup
 from .policy import SlaPolicy
 from .registry import NATIONAL_SOP, Registry
 from .roles import task_role
@@ -90,8 +91,10 @@ class Progress:
     def set_status(self, session: Session, complaint: Complaint, status: str | None, actor: audit.Actor) -> None:
         if status is None or status == complaint.status:
             return
-        audit.record(session, complaint.id, actor, "status_changed", self.clock(),
+        now = self.clock()
+        audit.record(session, complaint.id, actor, "status_changed", now,
                      data={"from": complaint.status, "to": status}, public=True)
+        milestones.record(session, self.policy, complaint, complaint.status, status, now)
         complaint.status = status
 
     def fire_timers(self, session: Session, complaint: Complaint, instance: ProcessInstance,
@@ -122,6 +125,8 @@ class Progress:
         instansi_id = data.get("instansi_id")
         if isinstance(instansi_id, int) and instansi_id != complaint.instansi_id \
                 and session.get(Instansi, instansi_id) is not None:
+            # monev counts the complaint for its new instansi: the old one's day is rebuilt too
+            rollup.mark_stale(session, complaint.received_on, complaint.instansi_id)
             complaint.instansi_id = instansi_id
         unit_id = data.get("unit_id")
         if not isinstance(unit_id, int):

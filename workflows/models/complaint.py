@@ -1,7 +1,7 @@
 """Complaints, the reporter's contact (kept apart from the body) and the append-only audit trail."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text
@@ -13,7 +13,9 @@ from .org import Instansi, Region, Unit
 
 class Complaint(Base):
     __tablename__ = "complaints"
-    __table_args__ = (Index("ix_complaints_instansi_status", "instansi_id", "status"),)
+    __table_args__ = (Index("ix_complaints_instansi_status", "instansi_id", "status"),
+                      Index("ix_complaints_instansi_received", "instansi_id", "received_on"),
+                      Index("ix_complaints_updated_at", "updated_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     tracking_id: Mapped[str] = mapped_column(String(20), unique=True)
     type: Mapped[str] = mapped_column(String(30))  # pengaduan | aspirasi | permintaan_informasi
@@ -33,6 +35,17 @@ class Complaint(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
+    # Milestones for monitoring (monev), written when the status first reaches them
+    # (workflows/milestones.py). Durations are working seconds by the region's calendar.
+    received_on: Mapped[date]  # the day it arrived, in its region's time zone
+    verified_at: Mapped[datetime | None]  # first decision: dispatched or archived
+    verify_seconds: Mapped[int | None]
+    verify_late: Mapped[bool | None]  # a missed verification limit was recorded (sla_breaches)
+    dispatched_at: Mapped[datetime | None]
+    followed_up_at: Mapped[datetime | None]  # the first follow-up answer
+    follow_up_seconds: Mapped[int | None]  # from dispatch to the first follow-up
+    follow_up_late: Mapped[bool | None]
+    reopened: Mapped[int] = mapped_column(default=0)  # times a dissatisfied reporter reopened it
 
     region: Mapped[Region] = relationship(lazy="joined")
     instansi: Mapped[Instansi] = relationship(lazy="joined")

@@ -1,0 +1,137 @@
+"""Keeping ``monev_daily`` in step with the complaints.
+
+A row holds what became of the complaints an instansi received on one day, as of the last refresh.
+A refresh rebuilds, from the complaints themselves, the rows of every (day, instansi) that has a
+complaint changed since the last refresh (``complaints.updated_at``, indexed), plus those marked
+stale by a transfer. The rebuild is idempotent, so reading a little further back than the watermark
+(``overlap``) costs a few rows and catches changes whose transaction committed after it ran.
+
+One process refreshes at a time: it locks the ``monev_state`` row (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, so a second worker skips instead of waiting; SQLite's single writer serializes them).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import case, delete, func, insert, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from .. import statuses
+from ..db import transaction
+from ..models import Complaint, MonevDaily, MonevStale, MonevState
+
+OVERLAP = timedelta(minutes=2)
+BATCH = 400  # (day, instansi) pairs per statement
+
+_c = Complaint.__table__.c
+_DISPATCHED = (statuses.DIDISPOSISI, statuses.DALAM_PROSES, statuses.DISELESAIKAN)
+
+
+def _count(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+# What each rollup column counts, over the complaints of one (day, instansi).
+_COLUMNS = {
+    "received": func.count(),
+    "archived": _count(_c.status == statuses.DIARSIPKAN),
+    "waiting": _count(_c.status == statuses.BELUM_DIPROSES),
+    "deferred": _count(_c.status == statuses.DIPENDING),
+    "verified": _count(_c.status.not_in((statuses.BELUM_DIPROSES, statuses.DIPENDING))),
+    "verified_late": _count(_c.verify_late.is_(True)),
+    "verify_timed": _count(_c.verify_seconds.is_not(None)),
+    "verify_seconds": func.coalesce(func.sum(_c.verify_seconds), 0),
+    "dispatched": _count(_c.status.in_(_DISPATCHED)),
+    "followed_up": _count((_c.status == statuses.DISELESAIKAN) | _c.followed_up_at.is_not(None)),
+    "follow_up_late": _count(_c.follow_up_late.is_(True)),
+    "follow_up_timed": _count(_c.follow_up_seconds.is_not(None)),
+    "follow_up_seconds": func.coalesce(func.sum(_c.follow_up_seconds), 0),
+    "closed": _count((_c.status == statuses.DISELESAIKAN) & _c.closed_at.is_not(None)),
+    "reopened": func.coalesce(func.sum(_c.reopened), 0),
+    "rated_sangat_puas": _count(_c.rating == "sangat_puas"),
+    "rated_puas": _count(_c.rating == "puas"),
+    "rated_cukup_puas": _count(_c.rating == "cukup_puas"),
+    "rated_tidak_puas": _count(_c.rating == "tidak_puas"),
+}
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    skipped: bool = False  # another process was refreshing
+    full: bool = False
+    pairs: int = 0  # (day, instansi) rows rebuilt (full: rows written)
+
+
+def mark_stale(session: Session, day: date, instansi_id: int) -> None:
+    """Have the next refresh rebuild this (day, instansi) although none of its complaints changed."""
+    dialect = session.get_bind().dialect.name
+    make = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(make(MonevStale).values(day=day, instansi_id=instansi_id).on_conflict_do_nothing())
+
+
+def refresh(sessions: sessionmaker[Session], now: datetime, full: bool = False,
+            overlap: timedelta = OVERLAP) -> RefreshResult:
+    with transaction(sessions) as db:
+        state = db.scalars(select(MonevState).where(MonevState.id == 1)
+                           .with_for_update(skip_locked=True)).first()
+        if state is None:
+            if db.get(MonevState, 1) is not None:
+                return RefreshResult(skipped=True)
+            state = MonevState(id=1)
+            db.add(state)
+        if full or state.watermark is None:
+            result = _rebuild_all(db)
+            newest = db.scalar(select(func.max(_c.updated_at)))
+        else:
+            changed = db.execute(select(_c.received_on, _c.instansi_id, func.max(_c.updated_at))
+                                 .where(_c.updated_at >= state.watermark - overlap)
+                                 .group_by(_c.received_on, _c.instansi_id)).all()
+            stale = [tuple(row) for row in db.execute(select(MonevStale.day, MonevStale.instansi_id))]
+            pairs = {(day, inst) for day, inst, _ in changed} | set(stale)
+            _rebuild(db, sorted(pairs))
+            for batch in _batches(stale):
+                db.execute(delete(MonevStale).where(tuple_(MonevStale.day, MonevStale.instansi_id).in_(batch)))
+            newest = max((at for _, _, at in changed), default=None)
+            result = RefreshResult(pairs=len(pairs))
+        if newest is not None and (state.watermark is None or newest > state.watermark):
+            state.watermark = newest
+        elif state.watermark is None:
+            state.watermark = now
+        state.refreshed_at = now
+        return result
+
+
+def last_refreshed(session: Session) -> datetime | None:
+    return session.scalar(select(MonevState.refreshed_at).where(MonevState.id == 1))
+
+
+def _rebuild_all(db: Session) -> RefreshResult:
+    db.execute(delete(MonevStale))
+    db.execute(delete(MonevDaily))
+    db.execute(_insert(None))
+    return RefreshResult(full=True, pairs=db.scalar(select(func.count()).select_from(MonevDaily)) or 0)
+
+
+def _rebuild(db: Session, pairs: Sequence[tuple[date, int]]) -> None:
+    for batch in _batches(pairs):
+        db.execute(delete(MonevDaily).where(tuple_(MonevDaily.day, MonevDaily.instansi_id).in_(batch)))
+        db.execute(_insert(batch))
+
+
+def _insert(pairs: Sequence[tuple[date, int]] | None):
+    query = select(_c.received_on, _c.instansi_id, *_COLUMNS.values())
+    if pairs is not None:
+        query = query.where(tuple_(_c.received_on, _c.instansi_id).in_(pairs))
+    query = query.group_by(_c.received_on, _c.instansi_id)
+    names = ["day", "instansi_id", *_COLUMNS]
+    return insert(MonevDaily).from_select(names, query)
+
+
+def _batches(items: Sequence, size: int = BATCH) -> Iterable[list]:
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
