@@ -19,10 +19,21 @@ instance. An open replica is placed so that its waiting timers are still in the 
 overdue: the sweep has nothing to catch up on); a reminder already past is marked fired with its audit
 event. Notifications are not generated.
 
+Monev (migration 0008): a replica's milestone moments (verified, dispatched, followed up) move with it;
+its arrival day ``received_on`` is its moved creation's date in its region's time zone, and its
+working-second durations are recomputed with the real calendar of its region (zone and national
+holidays; the generated regions have no calendar overrides); the limit-missed flags and reopenings are
+copied. After loading, the full monev rollup runs (``workflows.monev.rollup.refresh(full=True)``, then
+``VACUUM ANALYZE monev_daily``) and its time is reported, so the database is dashboard-ready.
+
 Officers: ``admin.<instansi>``, ``pp.<instansi>.<unit>``, ``koordinator.<province code>``,
 ``nasional``; every password is ``bench-password``. The reporter token of complaint *id* is
 ``gen-<id>``. ``--check`` then uses the real app on the result: an officer's task list, a complaint
-page, claiming and completing a generated task, a reporter's reply, and one sweep.
+page, claiming and completing a generated task, a reporter's reply, one sweep, and the monev columns
+and rollup (every arrival day, a sample of durations against the app's calendars, an incremental
+refresh equal to a fresh aggregate). Its last part runs a worker whose clock is days to weeks ahead, so
+a few complaints end up with ``updated_at`` in the future: the next monev refresh takes its watermark
+from them. Benchmark the incremental refresh (bench/monev_pages.py) on a database not ``--check``-ed.
 """
 from __future__ import annotations
 
@@ -54,12 +65,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from migrations import upgrade  # noqa: E402
+from sla.calendar import BusinessCalendar  # noqa: E402
 from sla.sweep import sweep  # noqa: E402
 from workflows import accounts, roles  # noqa: E402
 from workflows.categories import CATEGORIES  # noqa: E402
 from workflows.clock import ManualClock  # noqa: E402
 from workflows.complaints import TRACKING_ALPHABET, NewComplaint  # noqa: E402
 from workflows.db import transaction  # noqa: E402
+from workflows.monev import rollup  # noqa: E402
 from workflows.models import (AuditEvent, Complaint, Deadline, HumanTask, Instansi, ProcessDefinition,  # noqa: E402
                               ProcessInstance, Region, ReporterContact, Unit, User)
 from workflows.service import Aduan  # noqa: E402
@@ -311,6 +324,7 @@ class World:
     regencies_of: dict[int, list[int]] = field(default_factory=dict)
     national: dict[int, bool] = field(default_factory=dict)
     province_of: dict[int, int] = field(default_factory=dict)
+    zone_of: dict[int, str] = field(default_factory=dict)              # region -> IANA time zone
     instansi: list[tuple[int, int]] = field(default_factory=list)      # (id, region id)
     weights: list[float] = field(default_factory=list)
     units: dict[int, list[int]] = field(default_factory=dict)          # instansi -> unit ids
@@ -347,6 +361,7 @@ def load_world(conn, rng: random.Random, now: datetime) -> World:
         if code == "31":
             jakarta = province
         world.province_of[province] = province
+        world.zone_of[province] = tz
         user(f"koordinator.{code}", f"Admin Koordinator {name}", roles.ADMIN_KOORDINATOR, region=province)
         governments = [(province, f"pemprov-{code}", f"Pemerintah Provinsi {name}")]
         for n in range(1, count + 1):
@@ -358,6 +373,7 @@ def load_world(conn, rng: random.Random, now: datetime) -> World:
             world.regencies.append(rid)
             world.regencies_of.setdefault(province, []).append(rid)
             world.province_of[rid] = province
+            world.zone_of[rid] = tz
             governments.append((rid, f"{'pemkot' if city else 'pemkab'}-{rcode}", f"Pemerintah {rname}"))
         for region_id, icode, iname in governments:
             iid += 1
@@ -407,6 +423,12 @@ def tracking_id(n: int) -> str:
 
 TIME_COLUMNS = {"created_at", "updated_at", "closed_at", "claimed_at", "completed_at", "fired_at", "at",
                 "breached_at"}
+# The monev milestones (workflows/milestones.py) on a complaint: moments move with the replica; the
+# arrival day and the working-second durations are recomputed in the replica's region (its time zone
+# differs from the template's, and a whole-week shift can land on a public holiday); whether a limit
+# was missed and the reopenings are copied (the template's deadlines, copied too, decide them).
+MILESTONE_MOMENTS = ("verified_at", "dispatched_at", "followed_up_at")
+DURATIONS = (("verify_seconds", "created_at", "verified_at"), ("follow_up_seconds", "dispatched_at", "followed_up_at"))
 
 
 class Replicator:
@@ -438,6 +460,17 @@ class Replicator:
             if not self.choices[is_open]:
                 raise SystemExit(f"no {'open' if is_open else 'closed'} scenario fits before {now}")
         self.cum = {o: list(accumulate(c[0].scenario.weight / 5 for c in self.choices[o])) for o in (True, False)}
+        # The real calendars (national holidays, 08:00-16:00 local): the generated regions have no
+        # calendar overrides, so the app's policy.calendar(region) is BusinessCalendar(region's zone).
+        self.calendars = {tz: BusinessCalendar(tz) for tz in set(world.zone_of.values())}
+        self.zones = {tz: ZoneInfo(tz) for tz in self.calendars}
+        template_calendar = BusinessCalendar(WIB.key)
+        for t in templates:  # the recomputation agrees with what the services wrote on the templates
+            for column, start, end in DURATIONS:
+                c = t.complaint
+                if c[column] is not None:
+                    assert template_calendar.working_seconds_between(c[start], c[end]) == c[column], (t.scenario, column)
+            assert t.complaint["received_on"] == t.complaint["created_at"].astimezone(WIB).date(), t.scenario
         self.columns = {
             "complaints": columns(Complaint), "reporter_contacts": columns(ReporterContact),
             "process_instances": columns(ProcessInstance), "human_tasks": columns(HumanTask),
@@ -482,6 +515,13 @@ class Replicator:
                  description=f"{rng.choice(TITLES[category])} di wilayah kami sejak beberapa hari. Mohon ditindaklanjuti.",
                  rating=rng.choice(RATINGS) if c["rating"] else None,
                  created_at=at(c["created_at"]), updated_at=at(c["updated_at"]), closed_at=at(c["closed_at"]))
+        for column in MILESTONE_MOMENTS:
+            c[column] = at(c[column])
+        tz = world.zone_of[region]
+        c["received_on"] = c["created_at"].astimezone(self.zones[tz]).date()
+        for column, start, end in DURATIONS:
+            if c[column] is not None:
+                c[column] = self.calendars[tz].working_seconds_between(c[start], c[end])
         self.rows["complaints"].append(tuple(c[k] for k in self.columns["complaints"]))
         name = rng.choice(NAMES)
         self.rows["reporter_contacts"].append((cid, name, f"{name.lower()}{cid}@contoh.id", None,
@@ -651,12 +691,33 @@ def generate(name: str, complaints: int, open_share: float, seed: int, replace: 
         conn.execute("VACUUM (ANALYZE)")
         vacuum_seconds = time.perf_counter() - t0
         open_count = conn.execute("SELECT count(*) FROM process_instances WHERE NOT completed").fetchone()[0]
+    # Dashboard-ready: the full monev rollup, as `aduan monev refresh --full` does after a bulk import.
+    monev = monev_rollup(url, now)
+    with psycopg.connect(psycopg_dsn(url)) as conn:
         size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]
     stats.update(rows=rows, load_seconds=round(load_seconds, 1), rows_per_s=round(rows / load_seconds),
                  complaints_per_s=round(complaints / load_seconds), vacuum_seconds=round(vacuum_seconds, 1),
-                 open_instances=open_count, size=size, mix=dict(sorted(mix.items())),
+                 open_instances=open_count, monev_rollup_seconds=monev["seconds"], monev_rows=monev["rows"],
+                 monev_analyze_seconds=monev["analyze_seconds"], size=size, mix=dict(sorted(mix.items())),
                  total_seconds=round(time.perf_counter() - began, 1))
     return stats
+
+
+def monev_rollup(url: str, now: datetime) -> dict[str, Any]:
+    """The full monev rollup (workflows.monev.rollup.refresh(full=True)) and its time, then ANALYZE of
+    the rollup table (autovacuum may be off: the dashboards' plans need its statistics)."""
+    services = Aduan(url)
+    try:
+        t0 = time.perf_counter()
+        result = rollup.refresh(services.sessions, now, full=True)
+        seconds = time.perf_counter() - t0
+    finally:
+        services.sql_engine.dispose()
+    with psycopg.connect(psycopg_dsn(url), autocommit=True) as conn:
+        t0 = time.perf_counter()
+        conn.execute("VACUUM (ANALYZE) monev_daily")
+        analyze = time.perf_counter() - t0
+    return {"seconds": round(seconds, 1), "rows": result.pairs, "analyze_seconds": round(analyze, 1)}
 
 
 def check(name: str) -> list[str]:
@@ -713,6 +774,7 @@ def check(name: str) -> list[str]:
     result = sweep(services)
     done.append(f"sweep: {result.fired} fired, {result.failed} failed in {time.perf_counter() - began:.2f} s")
     assert result.failed == 0
+    done.extend(check_monev(services))
     services.sql_engine.dispose()
     # Generated state fires: a worker a week ahead handles one batch of what is due by then (the
     # reminders come first), and acts on one generated timer of each kind as the sweep would.
@@ -733,6 +795,46 @@ def check(name: str) -> list[str]:
             status = db.get(Complaint, row.complaint_id).status
         done.append(f"{step} timer of complaint {row.complaint_id} fired: status {status}")
     ahead.sql_engine.dispose()
+    return done
+
+
+def check_monev(services: Aduan, sample: int = 2000) -> list[str]:
+    """The monev columns and rollup: every arrival day is the creation's date in the region's zone; the
+    working-second durations of a random sample agree with the app's own calendars (policy); after
+    the check's changes an incremental refresh leaves the rollup equal to a fresh aggregate."""
+    done = []
+    with transaction(services.sessions) as db:
+        wrong = db.scalar(sa.text(
+            "SELECT count(*) FROM complaints c JOIN regions r ON r.id = c.region_id "
+            "WHERE c.received_on <> (c.created_at AT TIME ZONE r.timezone)::date"))
+        assert wrong == 0, f"{wrong} complaints with received_on not the created_at's date in their zone"
+        top = db.scalar(select(sa.func.max(Complaint.id)))
+        ids = random.Random(3).sample(range(1, top + 1), min(sample, top))
+        rows = db.execute(select(Complaint.region_id, Complaint.created_at, Complaint.verified_at,
+                                 Complaint.verify_seconds, Complaint.dispatched_at, Complaint.followed_up_at,
+                                 Complaint.follow_up_seconds).where(Complaint.id.in_(ids))).all()
+        timed = 0
+        for region_id, created, verified, verify_s, dispatched, followed, follow_s in rows:
+            calendar = services.policy.calendar(region_id)
+            for start, end, seconds in ((created, verified, verify_s), (dispatched, followed, follow_s)):
+                if seconds is not None:
+                    assert calendar.working_seconds_between(start, end) == seconds, (region_id, start, end, seconds)
+                    timed += 1
+                else:
+                    assert end is None, (start, end)
+    done.append(f"monev: received_on is the local arrival day of every complaint; {timed} durations of "
+                f"{len(rows)} sampled complaints agree with the app's calendars")
+    began = time.perf_counter()
+    result = rollup.refresh(services.sessions, services.clock())
+    took = time.perf_counter() - began
+    names = list(rollup._COLUMNS)
+    with transaction(services.sessions) as db:
+        kept = db.execute(select(*[sa.func.coalesce(sa.func.sum(sa.column(n)), 0) for n in names])
+                          .select_from(sa.table("monev_daily"))).one()
+        fresh = db.execute(select(*rollup._COLUMNS.values()).select_from(Complaint)).one()
+    assert [int(v) for v in kept] == [int(v) for v in fresh], dict(zip(names, zip(kept, fresh)))
+    done.append(f"monev: incremental refresh after the check's changes rebuilt {result.pairs} day rows in "
+                f"{took:.2f} s; rollup totals equal a fresh aggregate ({int(kept[0]):,} received)")
     return done
 
 
