@@ -27,7 +27,8 @@ copied. After loading, the full monev rollup runs (``workflows.monev.rollup.refr
 ``VACUUM ANALYZE monev_daily``) and its time is reported, so the database is dashboard-ready.
 
 Officers: ``admin.<instansi>``, ``pp.<instansi>.<unit>``, ``koordinator.<province code>``,
-``nasional``; every password is ``bench-password``. The reporter token of complaint *id* is
+``nasional``; every password is ``bench-password``; 80 % logged in within the last 30 days, 13 % 30 to
+180 days ago, 7 % never (monev's account activity). The reporter token of complaint *id* is
 ``gen-<id>``. ``--check`` then uses the real app on the result: an officer's task list, a complaint
 page, claiming and completing a generated task, a reporter's reply, one sweep, and the monev columns
 and rollup (every arrival day, a sample of durations against the app's calendars, an incremental
@@ -82,6 +83,7 @@ PASSWORD = "bench-password"
 WIB = ZoneInfo("Asia/Jakarta")
 TEMPLATE_MONDAY = datetime(2025, 7, 7, 9, 0, tzinfo=WIB)  # a week without public holidays
 JITTER_MINUTES = 120
+LOGGED_IN_RECENTLY, LOGGED_IN_BEFORE = 0.80, 0.13  # officers' last logins: within 30 days, 30-180 days ago
 CHUNK = 5000
 
 # (code, name, timezone, regencies and cities)
@@ -345,11 +347,22 @@ def load_world(conn, rng: random.Random, now: datetime) -> World:
     password_hash = accounts.hash_password(PASSWORD)  # one hash for all: hashing 4,000 takes minutes
     regions, instansi, units, users = [], [], [], []
     rid = iid = uid = usid = 0
+    logins = random.Random(7)  # its own stream: the replicas stay what they were before logins were drawn
+
+    def last_login() -> datetime | None:
+        # Monev's account activity (keaktifan akun): most officers logged in within the last 30 days,
+        # some longer ago, a few never.
+        draw = logins.random()
+        if draw < LOGGED_IN_RECENTLY:
+            return now - timedelta(seconds=logins.randrange(30 * 86400))
+        if draw < LOGGED_IN_RECENTLY + LOGGED_IN_BEFORE:
+            return now - timedelta(days=30, seconds=logins.randrange(150 * 86400))
+        return None
 
     def user(username, full_name, role, region=None, inst=None, unit=None):
         nonlocal usid
         usid += 1
-        users.append((usid, username, full_name, password_hash, role, region, inst, unit, True, now))
+        users.append((usid, username, full_name, password_hash, role, region, inst, unit, True, now, last_login()))
         return usid
 
     user("nasional", "Admin Nasional KemenPAN-RB", roles.ADMIN_NASIONAL)
@@ -403,7 +416,7 @@ def load_world(conn, rng: random.Random, now: datetime) -> World:
         copy_rows(cur, "instansi", ["id", "code", "name", "region_id"], instansi)
         copy_rows(cur, "units", ["id", "instansi_id", "code", "name", "region_id"], units)
         copy_rows(cur, "users", ["id", "username", "full_name", "password_hash", "role", "region_id",
-                                 "instansi_id", "unit_id", "active", "created_at"], users)
+                                 "instansi_id", "unit_id", "active", "created_at", "last_login_at"], users)
     conn.commit()
     world.users = len(users)
     world.regions = len(regions)
