@@ -9,7 +9,7 @@ from flask_smorest import Api
 from workflows.service import Aduan
 
 from . import config, errors, i18n, pages
-from .api import auth, complaints, notifications, reference, tasks, users
+from .api import auth, complaints, monev, notifications, reference, tasks, users
 
 
 def create_app(overrides: dict[str, Any] | None = None, services: Aduan | None = None) -> Flask:
@@ -20,7 +20,7 @@ def create_app(overrides: dict[str, Any] | None = None, services: Aduan | None =
     i18n.init_app(app)
     api = Api(app)
     for blueprint in (auth.blp, complaints.blp, complaints.officer_blp, tasks.blp, notifications.blp,
-                      reference.blp, users.blp):
+                      reference.blp, users.blp, monev.blp):
         api.register_blueprint(blueprint)
     pages.init_app(app)
     errors.init_app(app)

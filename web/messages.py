@@ -39,6 +39,9 @@ FIELD_MESSAGES = {
     "unsupported_type": lambda p: _("%(file)s is not an allowed file type (%(allowed)s).", file=p.get("file"),
                                     allowed=p.get("allowed")),
     "empty_file": lambda p: _("%(file)s is empty.", file=p.get("file")),
+    "invalid_value": lambda p: _("Not a valid value."),
+    "before_start": lambda p: _("The end of the period must not be before its start."),
+    "period_too_long": lambda p: _("At most %(days)s days at once.", days=p.get("days")),
     "invalid_diagram": lambda p: _("The diagram cannot be deployed: %(reason)s", reason=p.get("reason")),
 }
 
@@ -73,6 +76,9 @@ MESSAGES = {
     "you cannot deactivate your own account": lambda: _("you cannot deactivate your own account"),
     "the officer's tasks changed during the hand-over; try again":
         lambda: _("the officer's tasks changed during the hand-over; try again"),
+    "monitoring is for the admin tier": lambda: _("monitoring is for the admin tier"),
+    "this instansi is outside your scope": lambda: _("this instansi is outside your scope"),
+    "this province is outside your scope": lambda: _("this province is outside your scope"),
     "invalid input": lambda: _("invalid input"),
     "not found": lambda: _("not found"),
     "method not allowed": lambda: _("method not allowed"),

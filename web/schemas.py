@@ -1,8 +1,9 @@
 """Marshmallow schemas: the shapes of the JSON API (and of its OpenAPI document)."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
+from workflows.monev.indicators import INDICATORS as MONEV_INDICATORS
 from workflows.statuses import ALL as STATUSES
 from workflows.statuses import COMPLAINT_TYPES
 from workflows.tasks import DUE_FILTERS, SORTS
@@ -261,3 +262,69 @@ class MarkReadIn(Schema):
 
 class UnreadOut(Schema):
     unread = fields.Integer()
+
+
+class MonevQueryIn(Schema):
+    """The period (arrival days, inclusive; default: this year so far) and an optional drill-down."""
+    class Meta:
+        unknown = EXCLUDE  # pages carry other arguments too (lang)
+
+    start = fields.Date(data_key="from", load_default=None)
+    end = fields.Date(data_key="to", load_default=None)
+    province_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    instansi_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    sort = fields.String(load_default="follow_up_share", validate=validate.OneOf(("name", *MONEV_INDICATORS)))
+    desc = fields.Boolean(load_default=True)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1000))
+
+
+class MonevFiguresOut(Schema):
+    received = fields.Integer()
+    archived = fields.Integer()
+    waiting = fields.Integer(metadata={"description": "not verified yet (belum diproses)"})
+    deferred = fields.Integer(metadata={"description": "waiting for the reporter (dipending)"})
+    dispatched = fields.Integer(metadata={"description": "dispatched, in progress or followed up"})
+    followed_up = fields.Integer()
+    closed = fields.Integer()
+    reopened = fields.Integer()
+    rated = fields.Integer()
+    rated_sangat_puas = fields.Integer()
+    rated_puas = fields.Integer()
+    rated_cukup_puas = fields.Integer()
+    rated_tidak_puas = fields.Integer()
+    follow_up_share = fields.Float(allow_none=True, metadata={"description": "persentase tindak lanjut, 0..1"})
+    settled_share = fields.Float(allow_none=True)
+    verify_days = fields.Float(allow_none=True, metadata={"description": "mean working days to verify"})
+    verify_on_time = fields.Float(allow_none=True)
+    follow_up_days = fields.Float(allow_none=True, metadata={"description": "laju tindak lanjut"})
+    follow_up_on_time = fields.Float(allow_none=True)
+    satisfaction = fields.Float(allow_none=True)
+    reopen_rate = fields.Float(allow_none=True)
+    instansi = fields.Integer()
+    connected = fields.Integer()
+    connectedness = fields.Float(allow_none=True, metadata={"description": "keterhubungan, 0..1"})
+    admins = fields.Integer()
+    admins_active = fields.Integer()
+    account_activity = fields.Float(allow_none=True, metadata={"description": "keaktifan akun, 0..1"})
+
+
+class MonevRowOut(Schema):
+    key = fields.Raw(metadata={"description": "instansi or province id, or the month YYYY-MM"})
+    name = fields.String()
+    province_id = fields.Integer(allow_none=True)
+    reasons = fields.List(fields.String(), metadata={"description": "why an instansi lags (lagging list)"})
+    figures = fields.Nested(MonevFiguresOut)
+
+
+class MonevOut(Schema):
+    start = fields.Date(data_key="from")
+    end = fields.Date(data_key="to")
+    target = fields.Float(metadata={"description": "the follow-up share an instansi should reach"})
+    refreshed_at = fields.DateTime(allow_none=True, metadata={"description": "when the rollup was last rebuilt"})
+    province_id = fields.Integer(allow_none=True)
+    instansi_id = fields.Integer(allow_none=True)
+    totals = fields.Nested(MonevFiguresOut)
+    by_province = fields.List(fields.Nested(MonevRowOut), data_key="provinces")
+    by_instansi = fields.List(fields.Nested(MonevRowOut), data_key="instansi")
+    by_month = fields.List(fields.Nested(MonevRowOut), data_key="months")
+    lagging = fields.List(fields.Nested(MonevRowOut))

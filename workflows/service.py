@@ -41,5 +41,9 @@ class Aduan:
             login_max_failures = int(os.environ.get("ADUAN_LOGIN_MAX_FAILURES", 5))
         if login_window is None:
             login_window = timedelta(seconds=int(os.environ.get("ADUAN_LOGIN_WINDOW_SECONDS", 900)))
+        # Monev: the follow-up share every instansi should reach (road map 2020-2024: 90%).
+        self.monev_target = float(os.environ.get("ADUAN_MONEV_TARGET", 0.9))
+        if not 0 < self.monev_target <= 1:
+            raise ValueError("ADUAN_MONEV_TARGET must be a share between 0 and 1, e.g. 0.9")
         self.logins = LoginGuard(self.sessions, self.clock, max_failures_per_user=login_max_failures,
                                  max_failures_per_ip=login_max_failures_per_ip, window=login_window)

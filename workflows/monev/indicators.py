@@ -285,7 +285,7 @@ def _accounts(session: Session, scope, figures: dict[int, Figures], now: datetim
 
 def _lagging(rows: list[Row], target: float) -> list[Row]:
     """Instansi that need coaching: below the follow-up target (with enough reports to judge), not
-    connected, or whose admins have not logged in for a month. Worst follow-up share first."""
+    connected, or whose admins have not logged in for a month. Those below target first, worst first."""
     lagging = []
     for row in rows:
         fig = row.figures
@@ -298,6 +298,7 @@ def _lagging(rows: list[Row], target: float) -> list[Row]:
             reasons.append("inactive_accounts")
         if reasons:
             lagging.append(Row(row.key, row.name, fig, row.province_id, reasons))
-    lagging.sort(key=lambda r: (r.figures.follow_up_share if r.figures.follow_up_share is not None else 2,
+    lagging.sort(key=lambda r: ("below_target" not in r.reasons,
+                                r.figures.follow_up_share if r.figures.follow_up_share is not None else 2,
                                 -r.figures.received, r.name))
     return lagging

@@ -97,10 +97,10 @@ def refresh(sessions: sessionmaker[Session], now: datetime, full: bool = False,
                 db.execute(delete(MonevStale).where(tuple_(MonevStale.day, MonevStale.instansi_id).in_(batch)))
             newest = max((at for _, _, at in changed), default=None)
             result = RefreshResult(pairs=len(pairs))
-        if newest is not None and (state.watermark is None or newest > state.watermark):
-            state.watermark = newest
-        elif state.watermark is None:
-            state.watermark = now
+        # Nothing committed later can carry an updated_at older than now - overlap, so the mark may
+        # move there even when nothing changed: quiet periods then reread nothing.
+        candidates = [m for m in (state.watermark, newest, now - overlap) if m is not None]
+        state.watermark = max(candidates)
         state.refreshed_at = now
         return result
 
