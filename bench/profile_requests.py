@@ -66,7 +66,7 @@ def main() -> None:
     args = parser.parse_args()
     url, drop = api_e2e.make_database(args.backend)
     try:
-        world = api_e2e.seed(url)
+        world = api_e2e.seed_world(url)
         services = Aduan(url)
         app = create_app({"TESTING": True, "SECRET_KEY": "bench"}, services=services)
         client = app.test_client()
