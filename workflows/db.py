@@ -2,14 +2,20 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_SQLITE = Path("instance") / "aduan.sqlite3"
+# A pooled PostgreSQL connection idle longer than this is pinged (SELECT 1) before it is handed out,
+# so one the server dropped (restart, idle timeout) is replaced instead of failing a request. A
+# connection used within this window is handed out without the round trip (pool_pre_ping pinged on
+# every checkout, i.e. once per request). ADUAN_DB_PING_IDLE_SECONDS; 0 pings on every checkout.
+PING_IDLE_SECONDS = float(os.environ.get("ADUAN_DB_PING_IDLE_SECONDS", 10))
 
 
 def database_url(url: str | None = None) -> str:
@@ -37,7 +43,43 @@ def make_engine(url: str | None = None) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_size=10, max_overflow=20)
+    _ping_when_idle(engine, PING_IDLE_SECONDS)
+    return engine
+
+
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Pessimistic disconnect handling at a lower price than ``pool_pre_ping``: a connection that is
+    known broken, or has been idle in the pool longer than ``idle_seconds``, is checked before use.
+    A failed check raises DisconnectionError, on which the pool discards the connection and checks
+    out a fresh one (SQLAlchemy's documented custom-ping recipe). A database that goes away while a
+    connection sits in the pool for less than ``idle_seconds`` fails one request, after which
+    SQLAlchemy's disconnect detection invalidates the pool (the same as without any ping)."""
+
+    @event.listens_for(engine, "connect")
+    def _connected(_dbapi_connection, record):
+        record.info["aduan_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection, record):
+        if record is not None:
+            record.info["aduan_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy):
+        if getattr(dbapi_connection, "closed", False) or getattr(dbapi_connection, "broken", False):
+            raise exc.DisconnectionError("connection closed")
+        idle_since = record.info.get("aduan_idle_since")
+        if idle_since is not None and time.monotonic() - idle_since <= idle_seconds:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+        except Exception as error:  # the driver's own error type: the connection is unusable
+            raise exc.DisconnectionError(f"ping failed: {error}") from error
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
