@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, inspect, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.forms import FormInvalid, condition_holds, validate
@@ -141,12 +142,10 @@ class Tasks:
         task = self.get(session, task_id)
         rules.check("claim", task, user)
         now = self.clock()
-        done = session.execute(update(HumanTask).where(
-            HumanTask.id == task.id, HumanTask.state == "open", HumanTask.assignee_id.is_(None))
-            .values(assignee_id=user.id, claimed_at=now, lock_version=HumanTask.lock_version + 1).execution_options(synchronize_session=False))
-        if done.rowcount != 1:
+        if not _update_task(session, task, update(HumanTask).where(
+                HumanTask.id == task.id, HumanTask.state == "open", HumanTask.assignee_id.is_(None))
+                .values(assignee_id=user.id, claimed_at=now, lock_version=HumanTask.lock_version + 1)):
             raise Conflict("task was claimed by someone else just now")
-        session.refresh(task)
         complaint = task.complaint
         audit.record(session, complaint.id, audit.officer(user), "task_claimed", now, task_name=task.name)
         claimed_status = self.progress.task_properties(session, task).get("status_claimed")
@@ -171,14 +170,11 @@ class Tasks:
         assert target is not None  # the rules refuse a missing target
         held_by = task.assignee_id
         now = self.clock()
-        done = session.execute(update(HumanTask).where(
-            HumanTask.id == task.id, HumanTask.state == "open",
-            HumanTask.assignee_id.is_not_distinct_from(held_by))
-            .values(assignee_id=target.id, claimed_at=now, lock_version=HumanTask.lock_version + 1)
-            .execution_options(synchronize_session=False))
-        if done.rowcount != 1:
+        if not _update_task(session, task, update(HumanTask).where(
+                HumanTask.id == task.id, HumanTask.state == "open",
+                HumanTask.assignee_id.is_not_distinct_from(held_by))
+                .values(assignee_id=target.id, claimed_at=now, lock_version=HumanTask.lock_version + 1)):
             raise Conflict("task changed just now; reload and try again")
-        session.refresh(task)
         complaint = task.complaint
         actor = audit.officer(user)
         audit.record(session, complaint.id, actor, "task_delegated", now, task_name=task.name,
@@ -192,12 +188,10 @@ class Tasks:
     def unclaim(self, session: Session, task_id: int, user: User) -> HumanTask:
         task = self.get(session, task_id)
         rules.check("unclaim", task, user)
-        done = session.execute(update(HumanTask).where(
-            HumanTask.id == task.id, HumanTask.state == "open", HumanTask.assignee_id == task.assignee_id)
-            .values(assignee_id=None, claimed_at=None, lock_version=HumanTask.lock_version + 1).execution_options(synchronize_session=False))
-        if done.rowcount != 1:
+        if not _update_task(session, task, update(HumanTask).where(
+                HumanTask.id == task.id, HumanTask.state == "open", HumanTask.assignee_id == task.assignee_id)
+                .values(assignee_id=None, claimed_at=None, lock_version=HumanTask.lock_version + 1)):
             raise Conflict("task changed just now; reload and try again")
-        session.refresh(task)
         complaint = task.complaint
         audit.record(session, complaint.id, audit.officer(user), "task_unclaimed", self.clock(), task_name=task.name)
         status = self.progress.task_properties(session, task).get("status")
@@ -217,14 +211,11 @@ class Tasks:
         except FormInvalid as exc:
             raise form_errors(exc) from exc
         now = self.clock()
-        done = session.execute(update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "open")
-                               .values(state="completed", completed_at=now, completed_by_id=actor.user.id,
-                                       assignee_id=task.assignee_id or actor.user.id,
-                                       lock_version=HumanTask.lock_version + 1)
-                               .execution_options(synchronize_session=False))
-        if done.rowcount != 1:
+        if not _update_task(session, task, update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "open")
+                            .values(state="completed", completed_at=now, completed_by_id=actor.user.id,
+                                    assignee_id=task.assignee_id or actor.user.id,
+                                    lock_version=HumanTask.lock_version + 1)):
             raise Conflict("task changed just now; reload and try again")
-        session.refresh(task)
         audit.record(session, task.complaint_id, actor, "escalation_handled", now, task_name=task.name,
                      data={"title": task.title, **cleaned})
         return task
@@ -295,6 +286,21 @@ class Tasks:
             raise
         del referenced
         return task
+
+
+_TASK_COLUMNS = tuple(HumanTask.__table__.columns)
+
+
+def _update_task(session: Session, task: HumanTask, stmt) -> bool:
+    """Run a guarded UPDATE of ``task``'s row; when it matched, take the row as written from its
+    RETURNING clause (what ``session.refresh`` read with a second statement). False: nothing matched."""
+    row = session.execute(stmt.returning(*_TASK_COLUMNS).execution_options(synchronize_session=False)).first()
+    if row is None:
+        return False
+    mapper = inspect(HumanTask)
+    for column, value in zip(_TASK_COLUMNS, row):
+        set_committed_value(task, mapper.get_property_by_column(column).key, value)
+    return True
 
 
 def _check_references(session: Session, complaint: Complaint, form: dict[str, Any] | None,
