@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 from migrations import upgrade  # noqa: E402
 from web import create_app  # noqa: E402
 from workflows import demo  # noqa: E402
+from workflows.monev import rollup  # noqa: E402
 from workflows.service import Aduan  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
@@ -36,6 +37,7 @@ def main() -> None:
         services = Aduan(url)
         for _line in demo.seed(services):
             pass
+        rollup.refresh(services.sessions, services.clock())  # what the scheduler does within a minute
         app = create_app({"SECRET_KEY": "screenshots", "SESSION_COOKIE_SECURE": False}, services=services)
         server = make_server("127.0.0.1", 0, app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -94,6 +96,10 @@ def shoot(base: str) -> None:
                                                 "(pp2.pemkab-bogor.disdukcapil)")
         bogor.screenshot(path=str(OUT / "hand-over.png"), full_page=True)
         save(officer, "/tasks?lang=en", "task-list-en", full=True)
+        national = browser.new_context(base_url=base, viewport={"width": 1280, "height": 860},
+                                       locale="id-ID").new_page()
+        log_in(national, "nasional")
+        save(national, "/monev", "monev", full=True)
         browser.close()
     print(f"screenshots written to {OUT.relative_to(ROOT)}/")
 

@@ -51,7 +51,8 @@ FIELD_NAMES = {"from": "start", "to": "end"}
 
 def _args() -> dict:
     try:
-        return MonevQueryIn().load(request.args.to_dict())
+        # an empty picker ("all provinces") sends an empty value: the same as leaving it out
+        return MonevQueryIn().load({k: v for k, v in request.args.items() if v != ""})
     except ValidationError as exc:
         raise Invalid({FIELD_NAMES.get(name, name): [ARG_PROBLEMS.get(name, ("invalid_value", {}))]
                        for name in exc.messages}) from exc
