@@ -273,3 +273,33 @@ def test_dashboard_is_for_the_admin_tier_only(filled):
     assert liaison.get("/monev.csv").status_code == 403
     assert "/monev" not in liaison.get("/tasks").get_data(as_text=True)
     assert api.client.application.test_client().get("/monev").status_code == 302  # to the login page
+
+
+def test_one_refresher_at_a_time(monev, backend):
+    """PostgreSQL: a second worker skips while the state row is locked. SQLite: it waits for the
+    write lock, then refreshes (one writer at a time either way)."""
+    import threading
+
+    services, api, clock = monev
+    api.submit()
+    holder = services.sessions()
+    try:
+        holder.execute(update(rollup.MonevState).where(rollup.MonevState.id == 1).values(id=1))
+        if backend == "postgresql":
+            assert _refresh(services).skipped
+            holder.commit()
+        else:
+            results = []
+            worker = threading.Thread(target=lambda: results.append(_refresh(services)))
+            worker.start()
+            worker.join(0.5)
+            assert worker.is_alive() and not results  # waiting for the write lock
+            holder.commit()
+            worker.join(10)
+            assert results and not results[0].skipped
+    finally:
+        holder.close()
+    result = _refresh(services)
+    assert not result.skipped
+    with transaction(services.sessions) as db:
+        assert db.scalar(select(func.sum(MonevDaily.received))) == 1

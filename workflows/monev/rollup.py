@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, delete, func, insert, select, tuple_
+from sqlalchemy import case, delete, func, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -76,6 +76,9 @@ def mark_stale(session: Session, day: date, instansi_id: int) -> None:
 def refresh(sessions: sessionmaker[Session], now: datetime, full: bool = False,
             overlap: timedelta = OVERLAP) -> RefreshResult:
     with transaction(sessions) as db:
+        if db.get_bind().dialect.name == "sqlite":
+            # Take the write lock before reading: a second refresher waits, then finds nothing new.
+            db.execute(update(MonevState).where(MonevState.id == 1).values(id=1))
         state = db.scalars(select(MonevState).where(MonevState.id == 1)
                            .with_for_update(skip_locked=True)).first()
         if state is None:
