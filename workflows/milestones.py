@@ -47,5 +47,8 @@ def _working_seconds(policy: SlaPolicy, complaint: Complaint, start: datetime, e
 
 
 def _breached(session: Session, complaint: Complaint, step: str) -> bool:
-    return bool(session.scalar(select(exists().where(SlaBreach.complaint_id == complaint.id,
-                                                     SlaBreach.step == step))))
+    # No autoflush: breaches are written by the sweep, never pending here, and flushing now would
+    # write the complaint twice in one save.
+    with session.no_autoflush:
+        return bool(session.scalar(select(exists().where(SlaBreach.complaint_id == complaint.id,
+                                                         SlaBreach.step == step))))
