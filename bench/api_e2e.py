@@ -19,7 +19,7 @@
     .venv/bin/python bench/api_e2e.py [--seconds 20] [--backends postgresql sqlite] [--per-officer 20]
                                       [--think 1.0] [--seed 5] [--no-throughput] [--no-saturation] [--json]
 
-``ADUAN_BENCH_THREADS`` sets gunicorn's gthread threads per worker (default 8).
+``ADUAN_BENCH_THREADS`` sets gunicorn's gthread threads per worker (default 8), ``ADUAN_BENCH_PORT`` its port (5077).
 """
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ from workflows.models import Instansi, Region, Unit  # noqa: E402
 from workflows.service import Aduan  # noqa: E402
 
 PG_ADMIN = os.environ.get("ADUAN_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-PORT = 5077
+PORT = int(os.environ.get("ADUAN_BENCH_PORT", 5077))
 PASSWORD = "bench-password"
 OFFICERS = 20
 
@@ -174,27 +174,95 @@ def lifecycle(client: Client, inst: dict, admin: str, pp: str) -> None:
     assert status == 200 and body["closed_at"], body
 
 
-def throughput(world: dict, seconds: float, threads: int = 4) -> float:
+class CpuMeter:
+    """CPU seconds (user + system, from /proc) spent by the gunicorn workers, by the PostgreSQL backends
+    serving the benchmark database, and by this process (the load generator) between ``start`` and
+    ``stop``. On a shared machine wall-clock rates swing with everything else that runs; CPU time per
+    lifecycle moves much less, so it is what shows a change in the cost of a request."""
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, server: subprocess.Popen, url: str):
+        self.server, self.url = server, url
+
+    @classmethod
+    def _cpu(cls, pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / cls.TICK  # utime, stime
+
+    def _workers(self) -> list[int]:
+        try:
+            children = Path(f"/proc/{self.server.pid}/task/{self.server.pid}/children").read_text().split()
+        except OSError:
+            return []
+        return [int(c) for c in children]
+
+    def _backends(self) -> list[int]:
+        if not self.url.startswith("postgresql"):
+            return []
+        name = sa.engine.make_url(self.url).database
+        admin = sa.create_engine(PG_ADMIN, poolclass=sa.pool.NullPool)
+        try:
+            with admin.connect() as conn:
+                return list(conn.scalars(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = :n"), {"n": name}))
+        finally:
+            admin.dispose()
+
+    def _sample(self) -> dict[str, dict[int, float]]:
+        return {"web": {p: self._cpu(p) for p in self._workers()},
+                "postgresql": {p: self._cpu(p) for p in self._backends()}}
+
+    def start(self) -> None:
+        self.before = self._sample()
+        self.client_before = time.process_time()
+
+    def stop(self) -> dict[str, float]:
+        client = time.process_time() - self.client_before
+        after = self._sample()
+        out = {}
+        for kind in ("web", "postgresql"):
+            out[kind] = sum(v - self.before[kind].get(p, 0.0) for p, v in after[kind].items())
+        out["client"] = client
+        return out
+
+
+def throughput(world: dict, seconds: float, threads: int = 4, meter: CpuMeter | None = None) -> dict:
+    """Lifecycles/s from ``threads`` client threads for ``seconds``; with ``meter``, also CPU ms per
+    lifecycle of the web workers, the PostgreSQL backends and the client."""
     done = []
     stop = time.monotonic() + seconds
+    ready = threading.Barrier(threads + 1)
 
     def run(i: int) -> None:
         client = Client()
         inst = world["instansi"][i]
         admin, pp = login(client, inst["admin"]), login(client, inst["pp"])
+        ready.wait()
         count = 0
         while time.monotonic() < stop:
             lifecycle(client, inst, admin, pp)
             count += 1
         done.append(count)
 
-    began = time.monotonic()
     workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
     for w in workers:
         w.start()
+    ready.wait()
+    stop = time.monotonic() + seconds
+    if meter:
+        meter.start()
+    began = time.monotonic()
     for w in workers:
         w.join()
-    return sum(done) / (time.monotonic() - began)
+    elapsed = time.monotonic() - began
+    result = {"lifecycles": sum(done), "seconds": elapsed, "lifecycles_per_s": sum(done) / elapsed}
+    if meter:
+        cpu = meter.stop()
+        result["cpu_ms_per_lifecycle"] = {k: v * 1000 / max(1, sum(done)) for k, v in cpu.items()}
+    return result
 
 
 def _percentiles(values: list[float]) -> dict:
@@ -356,7 +424,9 @@ def run_backend(backend: str, seconds: float, per_officer: int, think_mean: floa
         try:
             result = {"backend": backend, "gunicorn": f"2 workers, gthread, {THREADS} threads"}
             if throughput_run and seconds:
-                result["lifecycles_per_s"] = throughput(world, seconds)
+                measured = throughput(world, seconds, meter=CpuMeter(server, url))
+                result["lifecycles_per_s"] = measured["lifecycles_per_s"]
+                result["cpu_ms_per_lifecycle"] = measured.get("cpu_ms_per_lifecycle")
             if backend == "postgresql" and per_officer:
                 result["officers"] = officers_at_work(world, per_officer, think_mean, seed)
                 if saturation:
@@ -394,6 +464,9 @@ def main() -> None:
     for r in results:
         if "lifecycles_per_s" in r:
             print(f"{r['backend']:10s} {r['lifecycles_per_s']:7.1f} lifecycles/s ({r['gunicorn']})")
+            if r.get("cpu_ms_per_lifecycle"):
+                print("           CPU ms per lifecycle: " + ", ".join(
+                    f"{k} {v:.1f}" for k, v in r["cpu_ms_per_lifecycle"].items()))
         if "officers" in r:
             o = r["officers"]
             print(f"{r['backend']:10s} 20 officers at work (think {o['think_mean_s']:g} s, seed {o['seed']}), "
