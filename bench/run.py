@@ -159,8 +159,14 @@ def summary(results: dict, meta: dict, quick: bool) -> str:
         if backend in e2e and "lifecycles_per_s" in e2e[backend]:
             per_s = e2e[backend]["lifecycles_per_s"]
             ratio = f" (ratio {per_s / ceiling:.2f}, {verdict(per_s / ceiling >= 0.5)})" if ceiling else ""
+            cpu = e2e[backend].get("cpu_ms_per_lifecycle") or {}
+            cost = ""
+            if cpu.get("web"):
+                cost = f"; CPU per lifecycle: web workers {cpu['web']:.0f} ms" + (
+                    f", PostgreSQL {cpu['postgresql']:.0f} ms" if cpu.get("postgresql") else "") + (
+                    f", client {cpu['client']:.0f} ms" if cpu.get("client") else "")
             rows.append(("2", f"HTTP end to end, gunicorn 2 workers, {backend}, lifecycles/s",
-                         f"{fmt(per_s)}{ratio}", "ratio ≥ 0.5"))
+                         f"{fmt(per_s)}{ratio}{cost}", "ratio ≥ 0.5"))
     officers = e2e.get("postgresql", {}).get("officers")
     if officers:
         done, listed = officers["complete"], officers["list"]
