@@ -376,3 +376,17 @@ def test_unread_count_stops_at_the_cap(services, world):
         db.flush()
         assert notifications.unread_count(db, user) == 5
         assert notifications.unread_count(db, user, cap=3) == 3
+
+
+def test_complaint_page_links_only_the_tasks_the_officer_may_open(app, matrix):
+    """c1 waits for the follow-up of unit A1: its liaison officer gets a link, the instansi admin
+    sees the step without a link (opening it would be refused)."""
+    link = re.compile(r'data-task-id="(\d+)"><a href="/tasks/(\d+)"')
+    plain = re.compile(r'data-task-id="(\d+)">(?!<a)')
+    admin = login_page(app, "admin_a").get(f"/complaints/{matrix['id']['c1']}").get_data(as_text=True)
+    liaison = login_page(app, "pp_a1").get(f"/complaints/{matrix['id']['c1']}").get_data(as_text=True)
+    [(task_id, href_id)] = link.findall(liaison)
+    assert task_id == href_id and not plain.findall(liaison)
+    assert plain.findall(admin) == [task_id] and not link.findall(admin)
+    own = login_page(app, "admin_a").get(f"/complaints/{matrix['id']['c2']}").get_data(as_text=True)
+    assert len(link.findall(own)) == 1  # the verification task of its own instansi

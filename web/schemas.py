@@ -114,6 +114,7 @@ class OpenTask(Schema):
     role = fields.String()
     assignee_id = fields.Integer(allow_none=True)
     due_at = fields.DateTime(allow_none=True)
+    openable = fields.Boolean(metadata={"description": "whether the caller may open this task"})
 
 
 class AttachmentOut(Schema):

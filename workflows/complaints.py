@@ -19,7 +19,7 @@ from .clock import Clock
 from .errors import Forbidden, Invalid, NotFound
 from .models import Attachment, AuditEvent, Complaint, HumanTask, Instansi, Region, ReporterContact, Unit, User
 from .progress import Progress
-from .scope import complaint_in_scope, may_see_reporter
+from .scope import complaint_in_scope, may_see_reporter, task_visible_to
 from .tasks import Tasks
 
 TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
@@ -193,7 +193,8 @@ class Complaints:
             "created_at": complaint.created_at, "updated_at": complaint.updated_at,
             "closed_at": complaint.closed_at, "reporter": reporter,
             "open_tasks": [{"id": t.id, "name": t.name, "title": t.title, "role": t.role,
-                            "assignee_id": t.assignee_id, "due_at": t.due_at} for t in open_tasks],
+                            "assignee_id": t.assignee_id, "due_at": t.due_at,
+                            "openable": task_visible_to(user, t)} for t in open_tasks],
             "attachments": [{"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size}
                             for a in self.attachments(session, complaint)],
             "timeline": self.timeline(session, complaint, public=False, hide_content=False),
