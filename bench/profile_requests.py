@@ -34,6 +34,7 @@ class Counter:
         self.n = 0
         self.seconds = collections.Counter()
         self.trace = False
+        self.requests = collections.defaultdict(list)
         event.listen(engine, "before_cursor_execute", self._stmt)
         event.listen(engine, "after_cursor_execute", self._after)
         event.listen(Session, "before_flush", self._flush)
@@ -76,7 +77,9 @@ def main() -> None:
             def call(self, method, path, body=None, token=None):
                 counter.current = f"{method} " + re.sub(r"/(\d+|LAP-\w+)", "/<id>", path.split("?")[0])
                 headers = {"Authorization": f"Bearer {token}"} if token else {}
+                began = time.perf_counter()
                 r = client.open(path, method=method, json=body, headers=headers)
+                counter.requests[counter.current].append(time.perf_counter() - began)
                 return r.status_code, r.get_json(silent=True)
 
         c = C()
@@ -91,6 +94,7 @@ def main() -> None:
         counter.statements.clear()
         counter.flushes = counter.n = 0
         counter.seconds.clear()
+        counter.requests.clear()
         profiler = None
         if args.profile:
             from pyinstrument import Profiler
@@ -112,6 +116,10 @@ def main() -> None:
                 print(f"  {k / n:5.1f}  {req:35s} {head:35s} {counter.seconds[(req, head)] / k * 1000:6.2f} ms")
             print(f"SQL execute time per lifecycle: {sum(counter.seconds.values()) / n * 1000:.1f} ms "
                   f"of {elapsed / n * 1000:.1f} ms")
+            print("in-process time per request (median ms, statements):")
+            for req, times in sorted(counter.requests.items()):
+                statements = sum(k for (r, _h), k in counter.statements.items() if r == req) / len(times)
+                print(f"  {req:35s} {sorted(times)[len(times) // 2] * 1000:6.1f} ms  {statements:4.1f}")
         services.sql_engine.dispose()
     finally:
         drop()
