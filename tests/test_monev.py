@@ -126,15 +126,30 @@ def test_incremental_refresh_matches_a_full_rebuild_and_follows_transfers(monev,
 
 def test_a_transaction_committed_behind_the_watermark_is_still_counted(monev, world):
     services, api, clock = monev
-    tid = api.submit()["tracking_id"]
+    api.submit()
     _refresh(services)
-    clock.advance(minutes=30)
+    refreshed = clock()
+    # a complaint whose transaction stamped it a minute before that refresh read, but committed after
     late = api.submit()["tracking_id"]
-    # as if its transaction had written updated_at a minute before the refresh read, and committed after
     with transaction(services.sessions) as db:
-        db.execute(update(Complaint).where(Complaint.tracking_id == late).values(updated_at=clock() - timedelta(minutes=1)))
+        db.execute(update(Complaint).where(Complaint.tracking_id == late)
+                   .values(updated_at=refreshed - timedelta(minutes=1)))
+    clock.advance(minutes=1)
+    _refresh(services)
     with transaction(services.sessions) as db:
-        db.execute(update(Complaint).where(Complaint.tracking_id == tid).values(updated_at=clock()))
+        assert db.scalar(select(func.sum(MonevDaily.received))) == 2
+
+
+def test_a_stamp_from_a_clock_ahead_does_not_hide_later_changes(monev, world):
+    """The watermark follows the refresher's clock, not the newest stamp it saw."""
+    services, api, clock = monev
+    ahead = api.submit()["tracking_id"]
+    with transaction(services.sessions) as db:
+        db.execute(update(Complaint).where(Complaint.tracking_id == ahead)
+                   .values(updated_at=clock() + timedelta(days=7)))
+    _refresh(services)
+    clock.advance(minutes=5)
+    api.submit()
     _refresh(services)
     with transaction(services.sessions) as db:
         assert db.scalar(select(func.sum(MonevDaily.received))) == 2

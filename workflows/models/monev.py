@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey
+from sqlalchemy import BigInteger, ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -18,6 +18,9 @@ SUMS = ("verify_seconds", "follow_up_seconds")
 class MonevDaily(Base):
     """What became of the complaints an instansi received on one day (their current state)."""
     __tablename__ = "monev_daily"
+    # A scoped view (a province's or an instansi's) reads its instansi's rows for the period by this
+    # index rather than the whole period through the primary key (day, instansi_id).
+    __table_args__ = (Index("ix_monev_daily_instansi_day", "instansi_id", "day"),)
     day: Mapped[date] = mapped_column(primary_key=True)
     instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"), primary_key=True)
     received: Mapped[int] = mapped_column(default=0)

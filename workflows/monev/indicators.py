@@ -263,12 +263,13 @@ def _figures(session: Session, query: Query, scope, user: User) -> dict[int, Fig
 
 
 def _months(session: Session, query: Query, scope, user: User) -> list[Row]:
-    dialect = session.get_bind().dialect.name
-    month = (func.to_char(MonevDaily.day, "YYYY-MM") if dialect == "postgresql"
-             else func.strftime("%Y-%m", MonevDaily.day))
-    stmt = select(month, *_sums()).where(_period(query)).group_by(month).order_by(month)
-    return [Row(key, key, Figures(dict(zip(FIELDS, (int(s) for s in sums)))))
-            for key, *sums in session.execute(_restrict(stmt, query, scope, user))]
+    """Summed per day in SQL (a plain GROUP BY, at most one row a day), then per month here."""
+    stmt = select(MonevDaily.day, *_sums()).where(_period(query)).group_by(MonevDaily.day)
+    months: dict[str, Figures] = {}
+    for day, *sums in session.execute(_restrict(stmt, query, scope, user)):
+        key = f"{day:%Y-%m}"
+        months.setdefault(key, Figures()).add(Figures(dict(zip(FIELDS, (int(s) for s in sums)))))
+    return [Row(key, key, figures) for key, figures in sorted(months.items())]
 
 
 def _accounts(session: Session, scope, figures: dict[int, Figures], now: datetime) -> None:

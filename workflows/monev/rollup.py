@@ -2,9 +2,10 @@
 
 A row holds what became of the complaints an instansi received on one day, as of the last refresh.
 A refresh rebuilds, from the complaints themselves, the rows of every (day, instansi) that has a
-complaint changed since the last refresh (``complaints.updated_at``, indexed), plus those marked
-stale by a transfer. The rebuild is idempotent, so reading a little further back than the watermark
-(``overlap``) costs a few rows and catches changes whose transaction committed after it ran.
+complaint changed since the watermark (``complaints.updated_at``, indexed), plus those marked stale by
+a transfer. The watermark is the refresh's own time minus ``overlap``: a change stamped just before a
+refresh whose transaction committed after it is read again by the next one. Rebuilding a row is
+idempotent, so rereading costs a few rows and never double-counts.
 
 One process refreshes at a time: it locks the ``monev_state`` row (``FOR UPDATE SKIP LOCKED`` on
 PostgreSQL, so a second worker skips instead of waiting; SQLite's single writer serializes them).
@@ -88,22 +89,20 @@ def refresh(sessions: sessionmaker[Session], now: datetime, full: bool = False,
             db.add(state)
         if full or state.watermark is None:
             result = _rebuild_all(db)
-            newest = db.scalar(select(func.max(_c.updated_at)))
         else:
-            changed = db.execute(select(_c.received_on, _c.instansi_id, func.max(_c.updated_at))
-                                 .where(_c.updated_at >= state.watermark - overlap)
-                                 .group_by(_c.received_on, _c.instansi_id)).all()
+            changed = db.execute(select(_c.received_on, _c.instansi_id)
+                                 .where(_c.updated_at >= state.watermark).distinct()).all()
             stale = [tuple(row) for row in db.execute(select(MonevStale.day, MonevStale.instansi_id))]
-            pairs = {(day, inst) for day, inst, _ in changed} | set(stale)
+            pairs = {tuple(row) for row in changed} | set(stale)
             _rebuild(db, sorted(pairs))
             for batch in _batches(stale):
                 db.execute(delete(MonevStale).where(tuple_(MonevStale.day, MonevStale.instansi_id).in_(batch)))
-            newest = max((at for _, _, at in changed), default=None)
             result = RefreshResult(pairs=len(pairs))
-        # Nothing committed later can carry an updated_at older than now - overlap, so the mark may
-        # move there even when nothing changed: quiet periods then reread nothing.
-        candidates = [m for m in (state.watermark, newest, now - overlap) if m is not None]
-        state.watermark = max(candidates)
+        # Every change stamped before now - overlap has committed by now (a transaction is shorter than
+        # the overlap), so this read saw it; the next refresh starts there. The mark follows this
+        # refresh's clock, not the newest stamp seen: a stamp from a clock ahead of ours must not make
+        # the next refresh skip changes made in between.
+        state.watermark = now - overlap
         state.refreshed_at = now
         return result
 
