@@ -14,7 +14,7 @@ the summary block of docs/PERFORMANCE.md (between ``<!-- bench:summary:start -->
    (think times between actions, the goal's measure) and, on its own row, saturation (20 requests in
    flight, no think time)
 4. SLA sweep, 1,000 due among 100k and 1M open deadlines (bench/sla_sweep.py)
-5. monev dashboard pages over 2M/5M complaints: not built yet, so not measured
+5. monev dashboard pages over 2M/5M complaints (bench/monev_pages.py on bench/generate.py databases)
 6. peak memory of web and worker processes, 100k against 1M open instances (bench/generate.py,
    bench/memory.py)
 """
@@ -42,18 +42,21 @@ import api_e2e  # noqa: E402
 import engine_ceiling  # noqa: E402
 import generate  # noqa: E402
 import memory  # noqa: E402
+import monev_pages  # noqa: E402
 import sla_sweep  # noqa: E402
 
 DOC = ROOT / "docs" / "PERFORMANCE.md"
 START, END = "<!-- bench:summary:start -->", "<!-- bench:summary:end -->"
-ALL = ("engine", "e2e", "latency", "sweep", "memory")
+ALL = ("engine", "e2e", "latency", "sweep", "monev", "memory")
 
 FULL = {"engine_seconds": 10, "e2e_seconds": 20, "per_officer": 20, "think": 1.0, "think_seed": 5,
         "sweep_open": [100_000, 1_000_000],
-        "sweep_due": 1000, "sweep_rounds": 3, "memory_open": [100_000, 1_000_000], "memory_seconds": 120}
+        "sweep_due": 1000, "sweep_rounds": 3, "memory_open": [100_000, 1_000_000], "memory_seconds": 120,
+        "monev_complaints": [2_000_000, 5_000_000], "monev_requests": 20}
 QUICK = {"engine_seconds": 3, "e2e_seconds": 8, "per_officer": 5, "think": 1.0, "think_seed": 5,
          "sweep_open": [10_000, 50_000],
-         "sweep_due": 200, "sweep_rounds": 1, "memory_open": [10_000, 50_000], "memory_seconds": 30}
+         "sweep_due": 200, "sweep_rounds": 1, "memory_open": [10_000, 50_000], "memory_seconds": 30,
+         "monev_complaints": [50_000], "monev_requests": 5}
 
 
 def say(message: str) -> None:
@@ -122,6 +125,21 @@ def database_exists(name: str) -> bool:
     return bool(found)
 
 
+def run_monev(sizes: dict, regenerate: bool, quick: bool) -> dict:
+    """(5) the monev pages over year-scale databases (generated when missing: ~25 min for 2M, ~50 min
+    for 5M, 13 GB and 33 GB)."""
+    names = []
+    for count in sizes["monev_complaints"]:
+        label = f"{count // 1_000_000}m" if count % 1_000_000 == 0 else f"{count // 1000}k"
+        name = f"aduan_gen_{label}"
+        if regenerate or not database_exists(name):
+            say(f"generating {count:,} complaints into {name}")
+            generate.generate(name, count, 0.3, 1, replace=True)
+        names.append(name)
+    say(f"monev pages on {', '.join(names)} (load {loadavg()})")
+    return monev_pages.run(names, requests=sizes["monev_requests"], idle_wait=not quick)
+
+
 def run_memory(sizes: dict, regenerate: bool) -> list[dict]:
     results = []
     for open_count in sizes["memory_open"]:
@@ -186,7 +204,25 @@ def summary(results: dict, meta: dict, quick: bool) -> str:
         rows.append(("4", f"SLA sweep, {s['due']:,} due among {s['open']:,} open",
                      f"{s['sweep_s']:.2f} s ({s['range'][0]:.2f}–{s['range'][1]:.2f}), claim {s['claim_ms']:.2f} ms, "
                      f"idle {s['idle_ms']:.2f} ms", "flat in open"))
-    rows.append(("5", "monev dashboard pages over 2M / 5M complaints", "not built (no monev pages yet)", "< 500 ms"))
+    monev = results.get("monev")
+    for db in (monev or {}).get("databases", []):
+        pages = db["pages"]
+        worst = max(pages, key=lambda p: p["p95_ms"])
+
+        def p95(role: str) -> float:
+            return max(p["p95_ms"] for p in pages if p["role"] == role)
+        rollup_text = ""
+        if db.get("rollup"):
+            ro = db["rollup"]
+            inc = ro["incremental"]
+            rollup_text = (f"; rollup full {ro['full_seconds']} s, after {inc['changed']:,} changes "
+                           f"{inc['seconds']} s" + (f", idle {ro['idle']['seconds']} s" if ro.get("idle") else ""))
+        rows.append(("5", f"monev pages over {db['complaints']:,} complaints ({len(pages)} pages, "
+                          f"{monev['requests']} requests each)",
+                     f"slowest p95 {worst['p95_ms']:.0f} ms ({worst['role']}: {worst['page']}) "
+                     f"({verdict(worst['p95_ms'] < 500)}); p95 national {p95('national'):.0f} ms, coordinator "
+                     f"{p95('coordinator'):.0f} ms, instansi admin {p95('instansi admin'):.0f} ms{rollup_text}",
+                     "< 500 ms a page"))
     for m in results.get("memory", []):
         peaks = m["peak_mb"]
         web = max(v for k, v in peaks.items() if k.startswith("web worker"))
@@ -208,11 +244,44 @@ def summary(results: dict, meta: dict, quick: bool) -> str:
               "times exponential (seeded), latency of the completion and the list request as the client sees it; "
               "the saturation row runs the 20 Admin Instansi back to back with no think time (20 requests queued on "
               "2 workers: Little's law, not service time); (4) `bench/sla_sweep.py`, "
-              "median of interleaved rounds on fresh copies; (6) `bench/generate.py` databases of only open "
+              "median of interleaved rounds on fresh copies; (5) `bench/monev_pages.py`, gunicorn 2 workers on "
+              "`bench/generate.py` databases of 2M and 5M complaints over a year: the dashboard (HTML, sorted, page 2, "
+              "province and instansi drill-downs, CSV, JSON API) as the national admin, a coordinator and an instansi "
+              "admin, warm requests one at a time, plus the rollup's full, incremental and idle refresh; "
+              "(6) `bench/generate.py` databases of only open "
               "complaints, `bench/memory.py` drives task lists, task forms, complaint pages, notifications and "
               "completions from 6 client threads while the clock is moved 3 days ahead so the SLA worker sweeps "
               "due deadlines; VmHWM from /proc. Details below.", "", END]
     return "\n".join(lines)
+
+
+ROWS_OF = {"engine": "1", "e2e": "2", "latency": "3", "sweep": "4", "monev": "5", "memory": "6"}
+
+
+def merge_earlier(block: str, ran: list[str]) -> str:
+    """With --only, keep the earlier summary's rows of the benchmarks not run (and say where from)."""
+    text = DOC.read_text(encoding="utf-8")
+    if START not in text or END not in text:
+        return block
+    earlier = text[text.index(START):text.index(END)]
+    kept_numbers = {n for name, n in ROWS_OF.items() if name not in ran}
+    if "latency" in ran:  # api_e2e measures (2) whenever it runs, (3) only with "latency"
+        kept_numbers.discard("2")
+    kept = [line for line in earlier.splitlines()
+            if line.startswith("| ") and line.split("|")[1].strip() in kept_numbers]
+    if not kept:
+        return block
+    new = block.splitlines()
+    rows = [line for line in new if line.startswith("| ") and line.split("|")[1].strip().isdigit()]
+    merged = sorted(rows + kept, key=lambda line: int(line.split("|")[1]))
+    first = new.index(rows[0]) if rows else new.index("|---|---|---|---|") + 1
+    rest = [line for line in new[first:] if line not in rows]
+    before = earlier.splitlines()
+    last_run = next((line for line in before if line.startswith("Last `bench/run.py")), "an earlier run")
+    note = (f"Rows {', '.join(sorted(kept_numbers))} are kept from the earlier summary ({last_run.rstrip('.')}; "
+            "see the notes that came with them in git history).")
+    notes = [line for line in before if line.startswith("Rows ") and " are kept from the earlier summary" not in line]
+    return "\n".join(new[:first] + merged + ["", note] + [line for n in notes for line in ("", n)] + rest)
 
 
 def write_summary(block: str) -> None:
@@ -244,6 +313,8 @@ def main() -> None:
     if "sweep" in args.only:
         say(f"SLA sweep (load {loadavg()})")
         results["sweep"] = run_sweep(sizes)
+    if "monev" in args.only:
+        results["monev"] = run_monev(sizes, args.regenerate, args.quick)
     if "memory" in args.only:
         results["memory"] = run_memory(sizes, args.regenerate)
     meta.update(minutes=(time.monotonic() - began) / 60, load_end=loadavg())
@@ -254,6 +325,8 @@ def main() -> None:
     (ROOT / "instance" / "bench-results.json").write_text(json.dumps({"meta": meta, "results": results},
                                                                      default=str, indent=1))
     if not args.no_write:
+        if set(args.only) != set(ALL):
+            block = merge_earlier(block, args.only)
         write_summary(block)
         say(f"summary written to {DOC.relative_to(ROOT)}")
 
