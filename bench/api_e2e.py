@@ -135,16 +135,17 @@ def login(client: Client, username: str) -> str:
 THREADS = int(os.environ.get("ADUAN_BENCH_THREADS", 8))  # gthread threads per worker
 
 
-def start_server(url: str) -> subprocess.Popen:
+def start_server(url: str, port: int = PORT) -> subprocess.Popen:
+    """gunicorn, 2 gthread workers, on the database at ``url``; returns once it answers."""
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"}
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-k", "gthread", "--threads", str(THREADS),
-         "-b", f"127.0.0.1:{PORT}",
+         "-b", f"127.0.0.1:{port}",
          "--log-level", "warning", "web:create_app()"], cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/api/regions")
             if conn.getresponse().status == 200:
                 return server

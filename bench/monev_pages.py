@@ -57,6 +57,9 @@ from sqlalchemy import select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "bench"))
+
+import api_e2e  # noqa: E402
 from workflows import roles  # noqa: E402
 from workflows.db import transaction  # noqa: E402
 from workflows.models import Complaint, HumanTask, Unit, User  # noqa: E402
@@ -66,7 +69,6 @@ from workflows.service import Aduan  # noqa: E402
 PG_ADMIN = os.environ.get("ADUAN_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "bench-password"
 PORT = int(os.environ.get("ADUAN_BENCH_MONEV_PORT", 5079))
-THREADS = int(os.environ.get("ADUAN_BENCH_THREADS", 8))  # gthread threads per worker
 WIB = ZoneInfo("Asia/Jakarta")
 GOAL_MS = 500
 WARMUP = 4  # per page: both workers see it at least once
@@ -114,21 +116,7 @@ class Client:
 
 
 def start_server(url: str) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"}
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-k", "gthread", "--threads", str(THREADS),
-         "-b", f"127.0.0.1:{PORT}", "--log-level", "warning", "web:create_app()"], cwd=ROOT, env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
-            conn.request("GET", "/api/regions")
-            if conn.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("gunicorn did not come up")
+    return api_e2e.start_server(url, PORT)  # the same gunicorn set-up as benchmarks (2) and (3)
 
 
 def stop_server(server: subprocess.Popen) -> None:
