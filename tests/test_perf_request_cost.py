@@ -12,6 +12,7 @@ from sqlalchemy.pool import NullPool
 from tests.conftest import PASSWORD
 from tests.helpers import Api
 from workflows import accounts
+from workflows import token_cache as token_cache_module
 from workflows.db import make_engine, transaction
 from workflows.models import ApiToken, User
 
@@ -75,7 +76,7 @@ def test_the_ttl_bounds_staleness_of_changes_made_elsewhere(api, services, monke
         conn.execute(text("UPDATE users SET active = false WHERE username = 'pp_a1'"))
     assert api.client.get("/api/auth/me", headers=headers).status_code == 200  # within the TTL
     later = time.monotonic() + accounts.token_cache.ttl + 0.01
-    monkeypatch.setattr(accounts.time, "monotonic", lambda: later)
+    monkeypatch.setattr(token_cache_module.time, "monotonic", lambda: later)
     assert api.client.get("/api/auth/me", headers=headers).status_code == 401
 
 

@@ -74,11 +74,9 @@ class Progress:
         # Everything that changes the complaint and the audit trail before the one flush that gives
         # new task rows their ids (so the complaint is written once per save, not once per phase).
         self._record_steps(session, complaint, result, now)
-        # No autoflush inside: what set_status reads (the monev milestones ask whether the step's limit
-        # was missed, from sla_breaches) was flushed by the read of the open rows above; flushing the
-        # half-changed complaint there wrote it twice per save.
-        with session.no_autoflush:
-            self.set_status(session, complaint, self._status(workflow, ready, tasks), actor)
+        # (set_status reads sla_breaches for the monev milestones without autoflush: the complaint
+        # is still written once per save.)
+        self.set_status(session, complaint, self._status(workflow, ready, tasks), actor)
         if instance.completed and complaint.closed_at is None:
             complaint.closed_at = now
         if not new:  # a complaint whose process starts now was written in this transaction
