@@ -318,3 +318,26 @@ def test_one_refresher_at_a_time(monev, backend):
     assert not result.skipped
     with transaction(services.sessions) as db:
         assert db.scalar(select(func.sum(MonevDaily.received))) == 1
+
+
+def test_a_transfer_mark_lives_through_the_overlap(monev, world):
+    """The mark a transfer leaves for its old instansi is rebuilt by every refresh within the overlap
+    (one that read before the transfer committed must not consume it), then dropped."""
+    services, api, clock = monev
+    tid = api.submit()["tracking_id"]
+    _refresh(services)
+    verify = api.task_for("admin_a", tid, "verify")
+    r = api.complete("admin_a", verify["id"], {"action": "transfer", "target_instansi_id": world.inst_b,
+                                               "note": "Kewenangan provinsi"})
+    assert r.status_code == 200, r.json
+    with transaction(services.sessions) as db:
+        assert db.scalar(select(func.count()).select_from(rollup.MonevStale)) == 1
+    _refresh(services)
+    with transaction(services.sessions) as db:
+        assert db.scalar(select(func.count()).select_from(rollup.MonevStale)) == 1  # still young
+        assert {r.instansi_id: r.received for r in db.scalars(select(MonevDaily))} == {world.inst_b: 1}
+    clock.advance(minutes=3)
+    _refresh(services)
+    with transaction(services.sessions) as db:
+        assert db.scalar(select(func.count()).select_from(rollup.MonevStale)) == 0
+        assert {r.instansi_id: r.received for r in db.scalars(select(MonevDaily))} == {world.inst_b: 1}

@@ -68,7 +68,7 @@ class Progress:
         # Read the open task rows first: this query's autoflush writes the instance (taking its row
         # lock) before anything else is read, and the complaint is changed after it, so written once.
         rows, escalations_open = self._open_rows(session, instance, new)
-        self._mirror_data(session, complaint, self.engine.data(workflow))
+        self._mirror_data(session, complaint, self.engine.data(workflow), now)
         ready = self.engine.ready_tasks(workflow)
         tasks = self._project(session, complaint, instance, ready, now, rows)
         # Everything that changes the complaint and the audit trail before the one flush that gives
@@ -123,12 +123,12 @@ class Progress:
 
     # -- internals -------------------------------------------------------------------------------
     @staticmethod
-    def _mirror_data(session: Session, complaint: Complaint, data: dict[str, Any]) -> None:
+    def _mirror_data(session: Session, complaint: Complaint, data: dict[str, Any], now: datetime) -> None:
         instansi_id = data.get("instansi_id")
         if isinstance(instansi_id, int) and instansi_id != complaint.instansi_id \
                 and session.get(Instansi, instansi_id) is not None:
             # monev counts the complaint for its new instansi: the old one's day is rebuilt too
-            rollup.mark_stale(session, complaint.received_on, complaint.instansi_id)
+            rollup.mark_stale(session, complaint.received_on, complaint.instansi_id, now)
             complaint.instansi_id = instansi_id
         unit_id = data.get("unit_id")
         if not isinstance(unit_id, int):

@@ -59,3 +59,4 @@ class MonevStale(Base):
     __tablename__ = "monev_stale"
     day: Mapped[date] = mapped_column(primary_key=True)
     instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"), primary_key=True)
+    marked_at: Mapped[datetime | None]  # kept until a refresh has surely seen the transfer commit

@@ -67,11 +67,15 @@ class RefreshResult:
     pairs: int = 0  # (day, instansi) rows rebuilt (full: rows written)
 
 
-def mark_stale(session: Session, day: date, instansi_id: int) -> None:
-    """Have the next refresh rebuild this (day, instansi) although none of its complaints changed."""
+def mark_stale(session: Session, day: date, instansi_id: int, now: datetime) -> None:
+    """Have the refreshes rebuild this (day, instansi) although none of its complaints changed. The
+    mark is stamped like a complaint change and dropped once it is older than the overlap, so a
+    refresh that ran while this transaction was still open cannot consume it too early."""
     dialect = session.get_bind().dialect.name
     make = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(make(MonevStale).values(day=day, instansi_id=instansi_id).on_conflict_do_nothing())
+    stmt = make(MonevStale).values(day=day, instansi_id=instansi_id, marked_at=now)
+    session.execute(stmt.on_conflict_do_update(index_elements=["day", "instansi_id"],
+                                               set_={"marked_at": stmt.excluded.marked_at}))
 
 
 def refresh(sessions: sessionmaker[Session], now: datetime, full: bool = False,
@@ -95,8 +99,10 @@ def refresh(sessions: sessionmaker[Session], now: datetime, full: bool = False,
             stale = [tuple(row) for row in db.execute(select(MonevStale.day, MonevStale.instansi_id))]
             pairs = {tuple(row) for row in changed} | set(stale)
             _rebuild(db, sorted(pairs))
-            for batch in _batches(stale):
-                db.execute(delete(MonevStale).where(tuple_(MonevStale.day, MonevStale.instansi_id).in_(batch)))
+            # A mark older than the overlap committed before this read began, so this rebuild saw
+            # the transfer; a younger one stays for the next refresh, like a recent complaint change.
+            db.execute(delete(MonevStale).where((MonevStale.marked_at < now - overlap)
+                                                | MonevStale.marked_at.is_(None)))
             result = RefreshResult(pairs=len(pairs))
         # Every change stamped before now - overlap has committed by now (a transaction is shorter than
         # the overlap), so this read saw it; the next refresh starts there. The mark follows this
