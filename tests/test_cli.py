@@ -64,3 +64,22 @@ def test_simulate_moves_the_shared_clock_and_sweeps(database_url):
     finally:
         services.sql_engine.dispose()
     assert invoke(database_url, "simulate", "--days", "-1").exit_code != 0
+
+
+def test_monev_refresh(database_url):
+    assert invoke(database_url, "init-db").exit_code == 0
+    assert invoke(database_url, "seed-demo").exit_code == 0
+    first = invoke(database_url, "monev", "refresh")
+    assert first.exit_code == 0 and first.output.strip().endswith("day rows rebuilt (full)")
+    rebuilt = int(first.output.split()[0])
+    services = Aduan(database_url)
+    try:
+        with transaction(services.sessions) as db:
+            pairs = db.execute(select(Complaint.received_on, Complaint.instansi_id).distinct()).all()
+    finally:
+        services.sql_engine.dispose()
+    assert rebuilt == len(pairs) > 0  # one rollup row per (arrival day, instansi)
+    again = invoke(database_url, "monev", "refresh")
+    assert again.exit_code == 0 and "(full)" not in again.output
+    full = invoke(database_url, "monev", "refresh", "--full")
+    assert full.output.strip() == first.output.strip()
