@@ -360,16 +360,21 @@ def officers_at_work(world: dict, per_officer: int, think_mean: float, seed: int
 
     threads = [threading.Thread(target=officer, args=(i, inst, i >= half))
                for i, inst in enumerate(world["instansi"][:OFFICERS])]
+    elapsed = _run_all(threads)
+    out = {kind: _percentiles(values) for kind, values in latencies.items() if values}
+    out.update(requests=requests[0], seconds=elapsed, requests_per_s=requests[0] / elapsed,
+               think_mean_s=think_mean, seed=seed)
+    return out
+
+
+def _run_all(threads: list[threading.Thread]) -> float:
+    """Start the officers together, wait for all; the seconds it took."""
     began = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.monotonic() - began
-    out = {kind: _percentiles(values) for kind, values in latencies.items() if values}
-    out.update(requests=requests[0], seconds=elapsed, requests_per_s=requests[0] / elapsed,
-               think_mean_s=think_mean, seed=seed)
-    return out
+    return time.monotonic() - began
 
 
 def completion_latency(world: dict, per_officer: int) -> dict:
@@ -399,12 +404,7 @@ def completion_latency(world: dict, per_officer: int) -> dict:
                 latencies[kind].extend(values)
 
     threads = [threading.Thread(target=officer, args=(inst,)) for inst in world["instansi"]]
-    began = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - began
+    elapsed = _run_all(threads)
     requests = sum(len(v) for v in latencies.values())
     out = {kind: _percentiles(values) for kind, values in latencies.items()}
     out.update(requests=requests, seconds=elapsed, requests_per_s=requests / elapsed)

@@ -272,8 +272,9 @@ def test_dashboard_page_ranks_drills_down_and_downloads_csv(filled, world):
     assert [line.split(",")[1] for line in lines[1:]] == ["Pemkab Uji", "Pemprov Uji"]
     assert lines[1].split(",")[3] == "6"
 
-    bad = client.get("/monev?from=yesterday")
+    bad = client.get("/monev?from=yesterday&to=2025-07-31")
     assert bad.status_code == 422 and 'data-error-for="start"' in bad.get_data(as_text=True)
+    assert 'value="2025-07-31"' in bad.get_data(as_text=True)  # what was typed stays in the form
 
     english = client.get("/monev?from=2025-07-01&to=2025-07-31&lang=en").get_data(as_text=True)
     assert "Follow-up share" in english and "Agencies that need coaching" in english

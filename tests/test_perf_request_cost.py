@@ -114,8 +114,6 @@ def api_user_id(services, username: str) -> int:
 
 @pytest.mark.postgres
 def test_an_idle_connection_the_server_dropped_is_replaced(database_url, monkeypatch):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL only")
     engine = make_engine(database_url)
     try:
         with engine.connect() as conn:
@@ -135,8 +133,6 @@ def test_an_idle_connection_the_server_dropped_is_replaced(database_url, monkeyp
 
 @pytest.mark.postgres
 def test_a_recently_used_connection_is_not_pinged(database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL only")
     engine = make_engine(database_url)
     seen = Statements(engine)
     pings = []

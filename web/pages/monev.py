@@ -16,6 +16,7 @@ from sqlalchemy import select
 from workflows.errors import DomainError, Invalid
 from workflows.models import Instansi, Region
 from workflows.monev import indicators
+from workflows.roles import ADMIN_INSTANSI, ADMIN_NASIONAL
 from workflows.scope import instansi_filter
 
 from ..context import services, unit_of_work
@@ -103,18 +104,19 @@ def _problem(db, exc: Invalid):
     user = current_officer(db)
     if not indicators.may_view(user):
         abort(403)
+    typed = {FIELD_NAMES.get(k, k): v for k, v in request.args.items()}  # shown again as typed
     return render_template("monev/dashboard.html", report=None, errors=field_errors(exc),
-                           args=request.args.to_dict(), link=_link, **_choices(db, user, None)), 422
+                           args=typed, link=_link, **_choices(db, user, None)), 422
 
 
 def _choices(db, user, result) -> dict:
     """Province and instansi pickers for the drill-down, within the officer's scope."""
     provinces = []
-    if user.role == "admin_nasional":
+    if user.role == ADMIN_NASIONAL:
         provinces = db.execute(select(Region.id, Region.name).where(Region.parent_id.is_(None))
                                .order_by(Region.name)).all()
     instansi = []
-    if user.role != "admin_instansi":
+    if user.role != ADMIN_INSTANSI:
         stmt = select(Instansi.id, Instansi.name).where(instansi_filter(user)).order_by(Instansi.name)
         if result is not None and result.province_id is not None:
             regions = select(Region.id).where((Region.id == result.province_id)
