@@ -44,9 +44,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from migrations import upgrade  # noqa: E402
-from workflows import accounts, roles  # noqa: E402
+from workflows.accounts import credentials, roles  # noqa: E402
 from workflows.db import transaction  # noqa: E402
-from workflows.models import Instansi, Region, Unit  # noqa: E402
+from workflows.org.models import Instansi, Region, Unit  # noqa: E402
 from workflows.service import Aduan  # noqa: E402
 
 PG_ADMIN = os.environ.get("ADUAN_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -90,9 +90,9 @@ def seed_world(url: str) -> dict:
             unit = Unit(instansi_id=inst.id, code="u", name=f"Unit {i}", region_id=province.id)
             db.add(unit)
             db.flush()
-            accounts.create_user(db, f"admin{i}", f"Admin {i}", PASSWORD, roles.ADMIN_INSTANSI,
+            credentials.create_user(db, f"admin{i}", f"Admin {i}", PASSWORD, roles.ADMIN_INSTANSI,
                                  region_id=province.id, instansi_id=inst.id)
-            accounts.create_user(db, f"pp{i}", f"PP {i}", PASSWORD, roles.PEJABAT_PENGHUBUNG,
+            credentials.create_user(db, f"pp{i}", f"PP {i}", PASSWORD, roles.PEJABAT_PENGHUBUNG,
                                  region_id=province.id, instansi_id=inst.id, unit_id=unit.id)
             world["instansi"].append({"id": inst.id, "unit": unit.id, "region": province.id,
                                       "admin": f"admin{i}", "pp": f"pp{i}"})

@@ -42,12 +42,12 @@ import argparse
 import hashlib
 import json
 import os
+import queue
 import random
 import re
 import sys
 import tempfile
 import threading
-import queue
 import time
 from bisect import bisect
 from dataclasses import dataclass, field
@@ -67,16 +67,21 @@ sys.path.insert(0, str(ROOT))
 
 from migrations import upgrade  # noqa: E402
 from sla.calendar import BusinessCalendar  # noqa: E402
-from sla.sweep import sweep  # noqa: E402
-from workflows import accounts, roles  # noqa: E402
-from workflows.categories import CATEGORIES  # noqa: E402
+from sla.scheduler.sweep import sweep  # noqa: E402
+from workflows.accounts import credentials, roles  # noqa: E402
+from workflows.accounts.models import User
+from workflows.audit import AuditEvent
 from workflows.clock import ManualClock  # noqa: E402
-from workflows.complaints import TRACKING_ALPHABET, NewComplaint  # noqa: E402
+from workflows.complaints.categories import CATEGORIES  # noqa: E402
+from workflows.complaints.models import Complaint, ReporterContact
+from workflows.complaints.service import TRACKING_ALPHABET, NewComplaint  # noqa: E402
 from workflows.db import transaction  # noqa: E402
 from workflows.monev import rollup  # noqa: E402
-from workflows.models import (AuditEvent, Complaint, Deadline, HumanTask, Instansi, ProcessDefinition,  # noqa: E402
-                              ProcessInstance, Region, ReporterContact, Unit, User)
+from workflows.org.models import Instansi, Region, Unit
+from workflows.processes.models import ProcessDefinition, ProcessInstance
 from workflows.service import Aduan  # noqa: E402
+from workflows.sla.models import Deadline
+from workflows.tasks.models import HumanTask
 
 PG_ADMIN = os.environ.get("ADUAN_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "bench-password"
@@ -245,9 +250,9 @@ def build_templates() -> list[Template]:
         unit = Unit(instansi_id=inst.id, code="u", name="Unit Templat", region_id=regency.id)
         db.add(unit)
         db.flush()
-        admin = accounts.create_user(db, "tpl.admin", "Admin Templat", PASSWORD, roles.ADMIN_INSTANSI,
+        admin = credentials.create_user(db, "tpl.admin", "Admin Templat", PASSWORD, roles.ADMIN_INSTANSI,
                                      region_id=regency.id, instansi_id=inst.id)
-        pp = accounts.create_user(db, "tpl.pp", "PP Templat", PASSWORD, roles.PEJABAT_PENGHUBUNG,
+        pp = credentials.create_user(db, "tpl.pp", "PP Templat", PASSWORD, roles.PEJABAT_PENGHUBUNG,
                                   region_id=regency.id, instansi_id=inst.id, unit_id=unit.id)
         ids = dict(region=regency.id, instansi=inst.id, unit=unit.id, admin=admin.id, pp=pp.id)
     templates = []
@@ -344,7 +349,7 @@ def copy_rows(cur, table: str, cols: list[str], rows: list[tuple]) -> None:
 
 def load_world(conn, rng: random.Random, now: datetime) -> World:
     world = World()
-    password_hash = accounts.hash_password(PASSWORD)  # one hash for all: hashing 4,000 takes minutes
+    password_hash = credentials.hash_password(PASSWORD)  # one hash for all: hashing 4,000 takes minutes
     regions, instansi, units, users = [], [], [], []
     rid = iid = uid = usid = 0
     logins = random.Random(7)  # its own stream: the replicas stay what they were before logins were drawn
@@ -795,7 +800,7 @@ def check(name: str) -> list[str]:
     result = sweep(ahead, batch=200, max_batches=1)
     assert result.fired and result.failed == 0, result
     done.append(f"sweep a week ahead, one batch of 200: {result.kinds}, none failed")
-    from sla.actions import act
+    from workflows.sla.due import act
     for step in ("verify", "follow_up", "reporter_reply"):
         with transaction(ahead.sessions) as db:
             row = db.scalars(select(Deadline).where(Deadline.kind == "timer", Deadline.step == step,

@@ -60,11 +60,15 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import api_e2e  # noqa: E402
-from workflows import roles  # noqa: E402
+
+from workflows.accounts import roles  # noqa: E402
+from workflows.accounts.models import User
+from workflows.complaints.models import Complaint  # noqa: E402
 from workflows.db import transaction  # noqa: E402
-from workflows.models import Complaint, HumanTask, Unit, User  # noqa: E402
 from workflows.monev import indicators, rollup  # noqa: E402
+from workflows.org.models import Unit
 from workflows.service import Aduan  # noqa: E402
+from workflows.tasks.models import HumanTask
 
 PG_ADMIN = os.environ.get("ADUAN_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "bench-password"

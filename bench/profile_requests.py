@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import api_e2e  # noqa: E402
+
 from web import create_app  # noqa: E402
 from workflows.service import Aduan  # noqa: E402
 

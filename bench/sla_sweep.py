@@ -54,13 +54,14 @@ import sqlalchemy as sa
 from sqlalchemy import event, func, select
 
 from migrations import upgrade
-from sla.sweep import BATCH, _claim, sweep
+from sla.scheduler.sweep import BATCH, _claim, sweep
 from workflows.clock import ManualClock
-from workflows.complaints import NewComplaint
+from workflows.complaints.service import NewComplaint
 from workflows.db import transaction
-from workflows.models import (Deadline, Instansi, ProcessDefinition, ProcessInstance, Region, SlaBreach,
-                              Unit)
+from workflows.org.models import Instansi, Region, Unit
+from workflows.processes.models import ProcessDefinition, ProcessInstance
 from workflows.service import Aduan
+from workflows.sla.models import Deadline, SlaBreach
 
 WIB = ZoneInfo("Asia/Jakarta")
 START = datetime(2025, 7, 7, 9, 0, tzinfo=WIB)             # Monday, no holiday that week

@@ -7,7 +7,9 @@ Besides Camunda's own constraints (required, minlength, maxlength, min, max) a f
 two properties that a designer sets in the properties panel:
 
 * ``required_if`` = ``other_field:value1,value2`` -- required when another field has one of the values;
-* ``ref`` = ``unit`` / ``instansi`` -- the value names a record the domain layer must check.
+* ``ref`` = ``unit`` / ``instansi`` -- the value names a record the domain layer must check;
+* ``public`` = ``value`` / ``text`` -- the answer appears on the public tracking page (``text``:
+  free text, hidden when the report is confidential); fields without it stay with the officers.
 """
 from __future__ import annotations
 
@@ -54,6 +56,8 @@ def form_definition(task_spec) -> dict[str, Any] | None:
             item["required_if"] = {"field": other, "values": values.split(",")}
         if "ref" in props:
             item["ref"] = props["ref"]
+        if props.get("public") in ("value", "text"):
+            item["public"] = props["public"]
         if f.type == "enum":
             item["options"] = [{"id": o.id, "name": o.name} for o in f.options]
         fields.append(item)

@@ -104,6 +104,17 @@ class Engine:
                                   task_spec.lane))
         return tasks
 
+    @staticmethod
+    def forms(loaded: LoadedSpec) -> dict[str, dict[str, Any]]:
+        """The form of every user task of a parsed version, by task name."""
+        forms = {}
+        for process in [loaded.spec, *loaded.subprocess_specs.values()]:
+            for name, task_spec in process.task_specs.items():
+                form = form_definition(task_spec) if task_spec.manual else None
+                if form is not None:
+                    forms[name] = form
+        return forms
+
     def cached_spec(self, cache_key: Any) -> LoadedSpec | None:
         return self._specs.get(cache_key)
 
@@ -133,17 +144,12 @@ class Engine:
         return serializer.dumps(workflow)
 
     def ready_tasks(self, workflow: BpmnWorkflow) -> list[ReadyTask]:
-        result = []
-        for task in workflow.get_tasks(state=TaskState.READY, manual=True):
-            spec = task.task_spec
-            props = dict(getattr(spec, "extensions", {}) or {})
-            groups = tuple(g.strip() for g in props.pop("candidateGroups", "").split(",") if g.strip())
-            due = [t.due_at for t in self._timers_of(task)]
-            result.append(ReadyTask(
-                id=str(task.id), name=spec.name, title=getattr(spec, "bpmn_name", None) or spec.name,
-                lane=spec.lane, candidate_groups=groups, properties=props, form=form_definition(spec),
-                data=dict(task.data), due_at=min(due) if due else None))
-        return result
+        return [self._describe(task) for task in workflow.get_tasks(state=TaskState.READY, manual=True)]
+
+    def ready_task(self, workflow: BpmnWorkflow, task_id: str) -> ReadyTask:
+        """One ready human task by id, found directly (no walk over the whole task tree); raises
+        :class:`TaskNotReady` when it is not (or no longer) waiting for a person."""
+        return self._describe(self._ready_task(workflow, task_id))
 
     def pending_timers(self, workflow: BpmnWorkflow) -> list[PendingTimer]:
         """Timers still waiting to fire, with their due moments (known once their activity is entered)."""
@@ -155,11 +161,19 @@ class Engine:
         return timers
 
     def complete(self, workflow: BpmnWorkflow, task_id: str, data: Any,
-                 extra: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], StepResult]:
-        """Complete a ready human task with form data (plus ``extra`` data the domain adds, such as
-        a paused clock); returns the cleaned form data and what ran."""
+                 prepare: Callable[[ReadyTask, dict[str, Any]], Mapping[str, Any] | None] | None = None,
+                 ) -> tuple[dict[str, Any], StepResult]:
+        """Complete a ready human task with form data; returns the cleaned form data and what ran.
+
+        The task is looked up once and its data validated once against its form (raises
+        :class:`~engine.forms.FormInvalid`). ``prepare(ready, cleaned)``, if given, runs after the
+        validation and before anything changes: the domain checks what the form cannot (e.g. that
+        a unit exists) and returns extra data to store with the answer (e.g. a paused clock); if it
+        raises, the workflow is untouched."""
         task = self._ready_task(workflow, task_id)
-        cleaned = validate(form_definition(task.task_spec), data)
+        ready = self._describe(task)
+        cleaned = validate(ready.form, data)
+        extra = prepare(ready, cleaned) if prepare is not None else None
         task.data.update(cleaned)
         task.data.update(extra or {})
         result = StepResult()
@@ -211,6 +225,15 @@ class Engine:
         except SpiffWorkflowException as exc:
             raise EngineError(_describe(exc)) from exc
         return result
+
+    def _describe(self, task) -> ReadyTask:
+        spec = task.task_spec
+        props = dict(getattr(spec, "extensions", {}) or {})
+        groups = tuple(g.strip() for g in props.pop("candidateGroups", "").split(",") if g.strip())
+        due = [t.due_at for t in self._timers_of(task)]
+        return ReadyTask(id=str(task.id), name=spec.name, title=getattr(spec, "bpmn_name", None) or spec.name,
+                         lane=spec.lane, candidate_groups=groups, properties=props, form=form_definition(spec),
+                         data=dict(task.data), due_at=min(due) if due else None)
 
     @staticmethod
     def _ready_task(workflow: BpmnWorkflow, task_id: str):

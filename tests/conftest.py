@@ -18,9 +18,9 @@ import sqlalchemy as sa
 
 from migrations import upgrade
 from web import create_app
-from workflows import accounts, roles
+from workflows.accounts import credentials, roles
 from workflows.db import transaction
-from workflows.models import Instansi, Region, Unit
+from workflows.org.models import Instansi, Region, Unit
 from workflows.service import Aduan
 
 PG_URL = os.environ.get("ADUAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -41,7 +41,7 @@ def _postgres_reachable() -> bool:
 
 def pytest_configure(config):
     # Real argon2, at its cheapest cost: every test creates several officers.
-    accounts.configure_hashing(argon2.profiles.CHEAPEST)
+    credentials.configure_hashing(argon2.profiles.CHEAPEST)
     config.aduan_backends = ["sqlite"]
     if _postgres_reachable():
         config.aduan_backends.append("postgresql")
@@ -156,7 +156,7 @@ def world(services) -> World:
             ("pp_b1", roles.PEJABAT_PENGHUBUNG, {"instansi_id": inst_b.id, "unit_id": b1.id}),
         ]
         for username, role, scope in users:
-            accounts.create_user(db, username, username.upper(), PASSWORD, role, **scope)
+            credentials.create_user(db, username, username.upper(), PASSWORD, role, **scope)
         return World(province.id, regency.id, inst_a.id, inst_b.id, a1.id, a2.id, b1.id)
 
 

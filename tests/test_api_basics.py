@@ -76,7 +76,7 @@ def test_task_list_filters_by_tracking_id_and_status(client, world):
 def test_a_database_deadlock_is_a_conflict_not_a_crash(app, client, world, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    from workflows.tasks import Tasks
+    from workflows.tasks.service import Tasks
 
     def deadlocked(*_args, **_kwargs):
         raise OperationalError("UPDATE human_tasks ...", {}, Exception("deadlock detected"))

@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 
 from tests.helpers import Api
 from web.messages import FIELD_MESSAGES
-from workflows.attachments import MAX_BYTES, MAX_FILES, Upload, safe_name
-from workflows.complaints import NewComplaint
+from workflows.complaints.attachments import MAX_BYTES, MAX_FILES, Upload, safe_name
+from workflows.complaints.models import Attachment, Complaint
+from workflows.complaints.service import NewComplaint
 from workflows.db import transaction
 from workflows.errors import Invalid, NotFound
-from workflows.models import Attachment, Complaint
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"

@@ -5,8 +5,10 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.helpers import Api
+from workflows.audit import AuditEvent
+from workflows.complaints.models import Complaint
 from workflows.db import transaction
-from workflows.models import AuditEvent, Complaint, ProcessInstance
+from workflows.processes.models import ProcessInstance
 
 
 @pytest.fixture

@@ -5,9 +5,10 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from web.cli import cli
+from workflows.complaints.models import Complaint
 from workflows.db import transaction
-from workflows.models import Complaint, Deadline, SlaLimit
 from workflows.service import Aduan
+from workflows.sla.models import Deadline, SlaLimit
 
 
 def invoke(url: str, *args: str):

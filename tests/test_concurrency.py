@@ -7,9 +7,12 @@ import pytest
 from sqlalchemy import func, select, text
 
 from tests.helpers import Api
+from workflows.accounts.models import User
+from workflows.audit import AuditEvent
 from workflows.db import transaction
 from workflows.errors import Conflict
-from workflows.models import AuditEvent, HumanTask, ProcessInstance, User
+from workflows.processes.models import ProcessInstance
+from workflows.tasks.models import HumanTask
 
 
 def _dispatch_task(api: Api) -> tuple[str, dict]:

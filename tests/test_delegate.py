@@ -5,9 +5,12 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.helpers import Api
+from workflows.accounts.models import User
+from workflows.audit import AuditEvent
 from workflows.db import transaction
 from workflows.errors import Conflict
-from workflows.models import AuditEvent, HumanTask, Notification, User
+from workflows.notifications.models import Notification
+from workflows.tasks.models import HumanTask
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ from engine.sandbox import task_data_helper
 from tests.helpers import Api
 from workflows.db import transaction
 from workflows.errors import Invalid
-from workflows.models import HumanTask, ProcessInstance
-from workflows.registry import NATIONAL_SOP, bundled_dir
+from workflows.processes.models import ProcessInstance
+from workflows.processes.registry import NATIONAL_SOP, bundled_dir
+from workflows.tasks.models import HumanTask
 
 SOP = (bundled_dir() / "sop_nasional.bpmn").read_text(encoding="utf-8")
 

@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD
 from web import create_app
+from workflows.accounts.logins import LoginGuard
+from workflows.accounts.models import LoginFailure
 from workflows.clock import ManualClock
 from workflows.db import transaction
 from workflows.errors import TooManyAttempts, Unauthorized
-from workflows.logins import LoginGuard
-from workflows.models import LoginFailure
 from workflows.service import Aduan
 
 WIB = ZoneInfo("Asia/Jakarta")

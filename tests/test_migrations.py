@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from migrations import alembic_config, upgrade
-from workflows.models import Base
+from workflows.orm import Base
 
 
 def test_migrated_schema_matches_the_models(database_url):

@@ -9,13 +9,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, update
 
-from sla.sweep import sweep
+from sla.scheduler.sweep import sweep
 from tests.helpers import Api
 from web import create_app
+from workflows.accounts.models import User
 from workflows.clock import ManualClock
+from workflows.complaints.models import Complaint
 from workflows.db import transaction
-from workflows.models import Complaint, MonevDaily, User
 from workflows.monev import indicators, rollup
+from workflows.monev.models import MonevDaily
 from workflows.service import Aduan
 
 WIB = ZoneInfo("Asia/Jakarta")

@@ -8,9 +8,9 @@ import pytest
 
 from tests.conftest import PASSWORD
 from tests.helpers import Api
-from workflows import accounts, roles
+from workflows.accounts import credentials, roles
 from workflows.db import transaction
-from workflows.models import Region
+from workflows.org.models import Region
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -50,7 +50,7 @@ def matrix(api, world, services):
         other = Region(code="99", name="Provinsi Lain", kind="province")
         db.add(other)
         db.flush()
-        accounts.create_user(db, "koord_lain", "KOORD LAIN", PASSWORD, roles.ADMIN_KOORDINATOR, region_id=other.id)
+        credentials.create_user(db, "koord_lain", "KOORD LAIN", PASSWORD, roles.ADMIN_KOORDINATOR, region_id=other.id)
     ids = {key: submitted["tracking_id"] for key, submitted in (("c1", c1), ("c2", c2), ("c3", c3))}
     by_tracking = {key: _complaint_id(api, tid) for key, tid in ids.items()}
     return {"tracking": ids, "id": by_tracking, "submitted": {"c1": c1, "c2": c2, "c3": c3}}
@@ -246,7 +246,7 @@ def test_report_form_refuses_bad_attachments_and_writes_nothing(app, world, serv
 
     from sqlalchemy import func, select
 
-    from workflows.models import Complaint
+    from workflows.complaints.models import Complaint
     client = app.test_client()
     token = csrf_of(client, "/report")
     data = _report_form(world, csrf_token=token)
@@ -365,17 +365,18 @@ def test_unread_notifications_are_counted_and_marked_read(app, matrix, api, worl
 
 
 def test_unread_count_stops_at_the_cap(services, world):
-    from workflows import notifications
-    from workflows.models import User
-    from workflows.db import transaction as tx
     from sqlalchemy import select as sel
+
+    from workflows.accounts.models import User
+    from workflows.db import transaction as tx
+    from workflows.notifications import inbox
     with tx(services.sessions) as db:
         user = db.scalars(sel(User).where(User.username == "pp_a1")).one()
         for i in range(5):
-            notifications.notify_user(db, user.id, "handover", services.clock(), {"count": i, "from": "X"})
+            inbox.notify_user(db, user.id, "handover", services.clock(), {"count": i, "from": "X"})
         db.flush()
-        assert notifications.unread_count(db, user) == 5
-        assert notifications.unread_count(db, user, cap=3) == 3
+        assert inbox.unread_count(db, user) == 5
+        assert inbox.unread_count(db, user, cap=3) == 3
 
 
 def test_complaint_page_links_only_the_tasks_the_officer_may_open(app, matrix):

@@ -11,17 +11,17 @@ from sqlalchemy.pool import NullPool
 
 from tests.conftest import PASSWORD
 from tests.helpers import Api
-from workflows import accounts
-from workflows import token_cache as token_cache_module
+from workflows.accounts import credentials
+from workflows.accounts import token_cache as token_cache_module
+from workflows.accounts.models import ApiToken, User
 from workflows.db import make_engine, transaction
-from workflows.models import ApiToken, User
 
 
 @pytest.fixture
 def api(app, world):
-    accounts.token_cache.clear()
+    credentials.token_cache.clear()
     yield Api(app.test_client(), world)
-    accounts.token_cache.clear()
+    credentials.token_cache.clear()
 
 
 class Statements:
@@ -64,7 +64,7 @@ def test_a_bulk_token_delete_empties_the_cache(api, services):
     assert api.client.get("/api/auth/me", headers=headers).status_code == 200
     with transaction(services.sessions) as db:
         db.execute(ApiToken.__table__.delete())  # Core, through the session: still seen
-    assert len(accounts.token_cache) == 0
+    assert len(credentials.token_cache) == 0
     assert api.client.get("/api/auth/me", headers=headers).status_code == 401
 
 
@@ -75,7 +75,7 @@ def test_the_ttl_bounds_staleness_of_changes_made_elsewhere(api, services, monke
     with services.sql_engine.begin() as conn:
         conn.execute(text("UPDATE users SET active = false WHERE username = 'pp_a1'"))
     assert api.client.get("/api/auth/me", headers=headers).status_code == 200  # within the TTL
-    later = time.monotonic() + accounts.token_cache.ttl + 0.01
+    later = time.monotonic() + credentials.token_cache.ttl + 0.01
     monkeypatch.setattr(token_cache_module.time, "monotonic", lambda: later)
     assert api.client.get("/api/auth/me", headers=headers).status_code == 401
 
@@ -87,14 +87,14 @@ def test_the_watermark_is_read_from_the_database_not_the_cached_copy(api, servic
         conn.execute(text("UPDATE users SET notifications_seen_id = 1000 WHERE username = 'pp_a1'"))
     with transaction(services.sessions) as db:
         token = api._tokens["pp_a1"]
-        assert accounts.user_for_token(db, token, services.clock).notifications_seen_id == 1000
+        assert credentials.user_for_token(db, token, services.clock).notifications_seen_id == 1000
 
 
 def test_an_expired_token_is_refused_even_when_cached(api, services):
     headers = api.auth("pp_a1")
     assert api.client.get("/api/auth/me", headers=headers).status_code == 200
-    (digest, (snapshot, _expires, until)), = accounts.token_cache._entries.items()
-    accounts.token_cache._entries[digest] = (snapshot, services.clock() - accounts.TOKEN_LIFETIME, until)
+    (digest, (snapshot, _expires, until)), = credentials.token_cache._entries.items()
+    credentials.token_cache._entries[digest] = (snapshot, services.clock() - credentials.TOKEN_LIFETIME, until)
     assert api.client.get("/api/auth/me", headers=headers).status_code == 401
 
 

@@ -9,13 +9,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event, func, select
 
-from sla.sweep import sweep
+from sla.scheduler.sweep import sweep
 from tests.helpers import Api
 from web import create_app
 from workflows.clock import ManualClock
 from workflows.db import transaction
-from workflows.models import Deadline, HumanTask
 from workflows.service import Aduan
+from workflows.sla.models import Deadline
+from workflows.tasks.models import HumanTask
 
 WIB = ZoneInfo("Asia/Jakarta")
 

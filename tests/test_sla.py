@@ -14,16 +14,21 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from sla.sweep import sweep
+from sla.scheduler.sweep import sweep
 from tests.helpers import Api
 from web import create_app
-from workflows import sla_rules
+from workflows.audit import AuditEvent
 from workflows.clock import OFFSET_KEY, ManualClock
-from workflows.complaints import NewComplaint
+from workflows.complaints.models import Complaint
+from workflows.complaints.service import NewComplaint
 from workflows.db import transaction
-from workflows.models import (AuditEvent, Complaint, Deadline, HumanTask, Notification, Region, Setting,
-                              SlaBreach)
+from workflows.notifications.models import Notification
+from workflows.org.models import Region
 from workflows.service import Aduan
+from workflows.settings import Setting
+from workflows.sla import rules as sla_rules
+from workflows.sla.models import Deadline, SlaBreach
+from workflows.tasks.models import HumanTask
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -270,7 +275,7 @@ def test_a_worker_killed_mid_sweep_fires_nothing_twice_and_misses_nothing(databa
 def test_the_sweep_skips_an_instance_an_officer_is_changing(clocked, world):
     """While an officer's transaction holds an instance, the sweep leaves its timer for the next
     sweep instead of waiting (or deadlocking); the other due timers fire."""
-    from workflows.models import ProcessInstance
+    from workflows.processes.models import ProcessInstance
     services, api, clock = clocked
     busy, free = api.submit()["tracking_id"], api.submit()["tracking_id"]
     clock.set(wib(2025, 7, 11, 9, 0))

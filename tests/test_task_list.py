@@ -11,8 +11,8 @@ from tests.helpers import Api
 from web import create_app
 from workflows.clock import ManualClock
 from workflows.db import transaction
-from workflows.models import HumanTask
 from workflows.service import Aduan
+from workflows.tasks.models import HumanTask
 
 WIB = ZoneInfo("Asia/Jakarta")
 

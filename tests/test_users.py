@@ -7,10 +7,14 @@ from sqlalchemy import event, func, select
 
 from tests.conftest import PASSWORD
 from tests.helpers import Api
-from workflows import accounts, roles
+from workflows.accounts import credentials, roles
+from workflows.accounts.models import User
+from workflows.audit import AuditEvent
 from workflows.db import transaction
 from workflows.errors import Conflict
-from workflows.models import AuditEvent, HumanTask, Instansi, Notification, Region, Unit, User
+from workflows.notifications.models import Notification
+from workflows.org.models import Instansi, Region, Unit
+from workflows.tasks.models import HumanTask
 
 
 @pytest.fixture
@@ -39,7 +43,7 @@ def _other_province(services) -> dict[str, int]:
         unit = Unit(instansi_id=inst.id, code="dpu", name="Dinas PU Lain", region_id=province.id)
         db.add(unit)
         db.flush()
-        accounts.create_user(db, "admin_c", "ADMIN_C", PASSWORD, roles.ADMIN_INSTANSI,
+        credentials.create_user(db, "admin_c", "ADMIN_C", PASSWORD, roles.ADMIN_INSTANSI,
                              instansi_id=inst.id, region_id=province.id)
         return {"province": province.id, "instansi": inst.id, "unit": unit.id}
 
@@ -136,8 +140,8 @@ def test_deactivating_refuses_the_login_and_the_tokens(api, world, services):
     assert api.client.get("/api/tasks", headers=headers).status_code == 401
     assert _login(api, "pp_a1").status_code == 401
     with transaction(services.sessions) as db:
-        assert db.scalar(select(func.count()).select_from(accounts.ApiToken)
-                         .where(accounts.ApiToken.user_id == ids["pp_a1"])) == 0
+        assert db.scalar(select(func.count()).select_from(credentials.ApiToken)
+                         .where(credentials.ApiToken.user_id == ids["pp_a1"])) == 0
 
     r = api.client.patch(f"/api/users/{ids['pp_a1']}", json={"active": True, "password": "sandi-baru-1"},
                          headers=api.auth("admin_a"))

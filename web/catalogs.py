@@ -53,7 +53,7 @@ def diagram_messages(bpmn_dir: Path = ROOT / "bpmn") -> set[str]:
                 if value.get("name"):
                     found.add(value.get("name").strip())
     found.update({"Pelapor", "Sistem", "Petugas"})  # actor names of the public timeline
-    from workflows.tasks import ESCALATION_FORM
+    from workflows.sla.escalations import ESCALATION_FORM
     found.update(f["label"] for f in ESCALATION_FORM["fields"])  # the escalation form lives in code
     return found
 

@@ -6,7 +6,6 @@ import os
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
-
 from sqlalchemy.exc import OperationalError
 
 from workflows.db import database_url, transaction
@@ -81,7 +80,7 @@ def seed_demo(if_empty: bool) -> None:
 @with_appcontext
 def run(host: str, port: int, no_scheduler: bool) -> None:
     """Serve the app (development server) with the SLA scheduler running inside it."""
-    from sla.worker import interval_seconds, start_background
+    from sla.scheduler.worker import interval_seconds, start_background
     if "ADUAN_SECURE_COOKIES" not in os.environ:
         # The development server speaks plain HTTP: a Secure cookie would never come back.
         current_app.config["SESSION_COOKIE_SECURE"] = False
@@ -99,7 +98,7 @@ def worker(interval: float | None) -> None:
     """Run the SLA scheduler in this process (run as many as you like against PostgreSQL)."""
     import logging
 
-    from sla.worker import run_forever
+    from sla.scheduler.worker import run_forever
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     click.echo("SLA worker started")
     run_forever(_services(), interval)
@@ -109,7 +108,7 @@ def worker(interval: float | None) -> None:
 @with_appcontext
 def sweep_once() -> None:
     """Run one SLA sweep now and say what it did."""
-    from sla.sweep import sweep
+    from sla.scheduler.sweep import sweep
     result = sweep(_services())
     click.echo(f"{result.fired} handled, {result.failed} failed {result.kinds}")
 
@@ -143,7 +142,7 @@ def simulate(days: float, step_hours: float) -> None:
     Every process on this database (server, workers) follows the moved clock within seconds."""
     from datetime import timedelta
 
-    from sla.simulation import fast_forward
+    from sla.scheduler.simulation import fast_forward
     if days <= 0 or step_hours <= 0:
         raise click.BadParameter("--days and --step-hours must be positive")
     for moment, result in fast_forward(_services(), timedelta(days=days), timedelta(hours=step_hours)):
@@ -166,7 +165,7 @@ def sla_group() -> None:
 @with_appcontext
 def sla_limit(step: str, limit: str, tier: str, region: str | None) -> None:
     """Set a time limit, e.g. `aduan sla limit follow_up 7WD --tier normatif --region 32.73`."""
-    from workflows import sla_rules
+    from workflows.sla import rules as sla_rules
     with transaction(_services().sessions) as db:
         row = sla_rules.set_limit(db, step, limit, tier, sla_rules.region_by_code(db, region))
         click.echo(f"{row.step}{'/' + row.tier if row.tier else ''} = {row.limit} ({region or 'national'})")
@@ -180,7 +179,7 @@ def sla_limit(step: str, limit: str, tier: str, region: str | None) -> None:
 @with_appcontext
 def sla_day(day, kind: str, region: str | None, note: str) -> None:
     """Add a day off (off) or cancel a holiday (on), e.g. `aduan sla day 2025-04-09 off --region 32.73`."""
-    from workflows import sla_rules
+    from workflows.sla import rules as sla_rules
     with transaction(_services().sessions) as db:
         sla_rules.set_day(db, day.date(), kind, sla_rules.region_by_code(db, region), note)
     click.echo(f"{day.date()} {kind} ({region or 'national'})")
@@ -192,7 +191,7 @@ def sla_day(day, kind: str, region: str | None, note: str) -> None:
 @with_appcontext
 def sla_chain(levels: str, region: str | None) -> None:
     """Set the escalation chain, e.g. `pejabat_penghubung:2WD,admin_instansi:2WD,admin_koordinator:3WD`."""
-    from workflows import sla_rules
+    from workflows.sla import rules as sla_rules
     pairs = []
     for part in levels.split(","):
         role, _, after = part.partition(":")
@@ -212,7 +211,7 @@ def sla_due(limit: str, region: str | None, start: str | None) -> None:
     from datetime import datetime
 
     from sla.calendar import Limit
-    from workflows import sla_rules
+    from workflows.sla import rules as sla_rules
     services = _services()
     with transaction(services.sessions) as db:
         found = sla_rules.region_by_code(db, region)

@@ -7,10 +7,10 @@ from contextlib import contextmanager
 from flask import current_app, request, session
 from sqlalchemy.orm import Session
 
-from workflows import accounts
+from workflows.accounts import credentials
+from workflows.accounts.models import User
 from workflows.db import transaction
 from workflows.errors import Unauthorized
-from workflows.models import User
 from workflows.service import Aduan
 
 
@@ -28,7 +28,7 @@ def current_user(db: Session) -> User:
     """The officer behind this request: a bearer token, else the session cookie."""
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        user = accounts.user_for_token(db, header[7:].strip(), services().clock)
+        user = credentials.user_for_token(db, header[7:].strip(), services().clock)
         if user is None:
             raise Unauthorized("login required")
         return user

@@ -6,12 +6,11 @@ import logging
 from flask import Flask, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from sqlalchemy.exc import OperationalError
-
 from workflows.errors import DomainError, Invalid
-from workflows.tasks import RACE_MESSAGE
+from workflows.tasks.service import RACE_MESSAGE
 
 from .messages import field_message, message
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from workflows.complaints.statuses import ALL as STATUSES
+from workflows.complaints.statuses import COMPLAINT_TYPES
 from workflows.monev.indicators import INDICATORS as MONEV_INDICATORS
-from workflows.statuses import ALL as STATUSES
-from workflows.statuses import COMPLAINT_TYPES
-from workflows.tasks import DUE_FILTERS, SORTS
+from workflows.tasks.queries import DUE_FILTERS, SORTS
 
 
 class LoginIn(Schema):

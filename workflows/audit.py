@@ -1,13 +1,36 @@
-"""Writing the audit trail. Every step of a complaint lands here; nothing is ever changed or removed."""
+"""The audit trail: every step of a complaint lands here; nothing is ever changed or removed (the
+migration installs triggers that refuse UPDATE and DELETE). Part of the shared kernel: every area
+records into it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .models import AuditEvent, User
+from .orm import Base, utcnow
+
+if TYPE_CHECKING:
+    from .accounts.models import User
+
+
+class AuditEvent(Base):
+    """Append-only: the migration installs triggers that refuse UPDATE and DELETE."""
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_complaint", "complaint_id", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_kind: Mapped[str] = mapped_column(String(20))  # citizen | officer | system
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_label: Mapped[str | None] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60))
+    task_name: Mapped[str | None] = mapped_column(String(100))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    public: Mapped[bool] = mapped_column(default=False)
+
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from .db import transaction
+from .settings import Setting, add_seconds
+
 Clock = Callable[[], datetime]
 OFFSET_KEY = "clock_offset_seconds"
 
@@ -60,9 +63,14 @@ class OffsetClock:
     def forget(self) -> None:
         self._read_at = float("-inf")
 
+    def move(self, delta: timedelta) -> None:
+        """Move the shared clock of this database forward (every process follows within seconds)."""
+        with transaction(self.sessions) as db:
+            add_seconds(db, OFFSET_KEY, delta.total_seconds())
+        self.forget()
+
 
 def read_offset(sessions: sessionmaker[Session]) -> float:
-    from .models import Setting
     try:
         with sessions() as db:
             row = db.get(Setting, OFFSET_KEY)

@@ -9,11 +9,14 @@ from collections.abc import Iterator
 
 from sqlalchemy import select
 
-from . import accounts, roles
-from .complaints import NewComplaint
+from .accounts import credentials, roles
+from .accounts.models import User
+from .complaints.models import Complaint
+from .complaints.service import NewComplaint
 from .db import transaction
-from .models import Complaint, HumanTask, Instansi, Region, Unit, User
+from .org.models import Instansi, Region, Unit
 from .service import Aduan
+from .tasks.models import HumanTask
 
 DEMO_PASSWORD = "demo12345"
 
@@ -49,27 +52,27 @@ def seed(services: Aduan) -> Iterator[str]:
             db.add(region)
             db.flush()
             regions[code] = region
-        accounts.create_user(db, "nasional", "Admin Nasional KemenPAN-RB", DEMO_PASSWORD, roles.ADMIN_NASIONAL)
-        accounts.create_user(db, "koordinator.jabar", "Admin Koordinator Jawa Barat", DEMO_PASSWORD,
+        credentials.create_user(db, "nasional", "Admin Nasional KemenPAN-RB", DEMO_PASSWORD, roles.ADMIN_NASIONAL)
+        credentials.create_user(db, "koordinator.jabar", "Admin Koordinator Jawa Barat", DEMO_PASSWORD,
                              roles.ADMIN_KOORDINATOR, region_id=regions["32"].id)
         for code, name, region_code, units in INSTANSI:
             inst = Instansi(code=code, name=name, region_id=regions[region_code].id)
             db.add(inst)
             db.flush()
-            accounts.create_user(db, f"admin.{code}", f"Admin {name}", DEMO_PASSWORD, roles.ADMIN_INSTANSI,
+            credentials.create_user(db, f"admin.{code}", f"Admin {name}", DEMO_PASSWORD, roles.ADMIN_INSTANSI,
                                  region_id=inst.region_id, instansi_id=inst.id)
             for unit_code, unit_name in units:
                 unit = Unit(instansi_id=inst.id, code=unit_code, name=unit_name, region_id=inst.region_id)
                 db.add(unit)
                 db.flush()
-                accounts.create_user(db, f"pp.{code}.{unit_code}", f"Pejabat Penghubung {unit_name} ({name})",
+                credentials.create_user(db, f"pp.{code}.{unit_code}", f"Pejabat Penghubung {unit_name} ({name})",
                                      DEMO_PASSWORD, roles.PEJABAT_PENGHUBUNG, region_id=inst.region_id,
                                      instansi_id=inst.id, unit_id=unit.id)
         # A second liaison officer at Bogor's civil registry office, to try the hand-over with: the
         # first one holds the complaint "dalam proses" below.
         unit = db.scalars(select(Unit).join(Instansi, Instansi.id == Unit.instansi_id).where(
             Instansi.code == "pemkab-bogor", Unit.code == "disdukcapil")).one()
-        accounts.create_user(db, "pp2.pemkab-bogor.disdukcapil",
+        credentials.create_user(db, "pp2.pemkab-bogor.disdukcapil",
                              "Pejabat Penghubung Pengganti Disdukcapil Kabupaten Bogor", DEMO_PASSWORD,
                              roles.PEJABAT_PENGHUBUNG, region_id=unit.region_id, instansi_id=unit.instansi_id,
                              unit_id=unit.id)

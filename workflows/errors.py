@@ -38,6 +38,11 @@ class Invalid(DomainError):
         super().__init__(message)
         self.fields = fields
 
+    @classmethod
+    def from_form(cls, exc: Any) -> Invalid:
+        """From the engine's form validation (``engine.forms.FormInvalid``: field -> FieldErrors)."""
+        return cls({name: [(e.code, e.params) for e in errors] for name, errors in exc.errors.items()})
+
 
 class TooManyAttempts(DomainError):
     """Too many failed logins for a username or from an address; ``retry_after`` is in seconds."""

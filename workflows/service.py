@@ -1,4 +1,5 @@
-"""Wiring: one object per process holding the engine (and its spec cache) and the domain services."""
+"""Wiring: one object per process holding the engine (and its spec cache) and the domain services
+of every area (see ``workflows/__init__.py`` for the map)."""
 from __future__ import annotations
 
 import os
@@ -9,16 +10,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.runtime import Engine
 
-from . import script_functions
+from . import tables  # noqa: F401  (every area's tables mapped before the first session)
+from .accounts.logins import MAX_FAILURES_PER_IP, LoginGuard
+from .accounts.users import Users
 from .clock import Clock, OffsetClock
-from .complaints import Complaints
+from .complaints.service import Complaints
 from .db import make_engine, make_session_factory
-from .logins import MAX_FAILURES_PER_IP, LoginGuard
-from .policy import SlaPolicy
-from .progress import Progress
-from .registry import Registry
-from .tasks import Tasks
-from .users import Users
+from .processes.progress import Progress
+from .processes.registry import Registry
+from .sla import diagram_functions
+from .sla.due import Timekeeper
+from .sla.policy import SlaPolicy
+from .tasks.service import Tasks
 
 
 class Aduan:
@@ -30,12 +33,13 @@ class Aduan:
         # Default: wall clock plus the offset `aduan simulate` may have stored in the database.
         self.clock: Clock = clock or OffsetClock(self.sessions)
         self.policy = SlaPolicy(self.sessions)
-        self.engine = Engine(functions=script_functions.build(self.clock, self.policy), clock=self.clock)
+        self.engine = Engine(functions=diagram_functions.build(self.clock, self.policy), clock=self.clock)
         self.registry = Registry(self.engine)
         self.progress = Progress(self.registry, self.clock, self.policy)
         self.tasks = Tasks(self.progress)
         self.complaints = Complaints(self.progress, self.tasks)
         self.users = Users(self.clock)
+        self.timekeeper = Timekeeper(self.progress)
         # Failed-login limits: per username (ADUAN_LOGIN_MAX_FAILURES) within ADUAN_LOGIN_WINDOW_SECONDS.
         if login_max_failures is None:
             login_max_failures = int(os.environ.get("ADUAN_LOGIN_MAX_FAILURES", 5))

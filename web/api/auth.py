@@ -5,7 +5,7 @@ from flask import request, session
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from workflows import accounts
+from workflows.accounts import credentials
 from workflows.errors import TooManyAttempts
 
 from ..context import current_user, services, unit_of_work
@@ -32,7 +32,7 @@ class Login(MethodView):
             response.headers["Retry-After"] = str(exc.retry_after)
             return response, status
         with unit_of_work() as db:
-            token = accounts.issue_token(db, user, services().clock)
+            token = credentials.issue_token(db, user, services().clock)
         session.clear()
         session["user_id"] = user.id
         return {"token": token, "user": user}

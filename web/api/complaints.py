@@ -7,11 +7,10 @@ from flask import send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from workflows.complaints import NewComplaint
+from workflows.complaints.service import NewComplaint
 
 from ..context import current_user, services, unit_of_work
-from ..schemas import (ComplaintIn, OfficerComplaintOut, PublicComplaintOut, ReplyIn, SubmittedOut,
-                       TrackQuery)
+from ..schemas import ComplaintIn, OfficerComplaintOut, PublicComplaintOut, ReplyIn, SubmittedOut, TrackQuery
 
 blp = Blueprint("complaints", __name__, url_prefix="/api/complaints", description="Complaints")
 

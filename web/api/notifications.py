@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from workflows import notifications
+from workflows.notifications import inbox
 
 from ..context import current_user, unit_of_work
 from ..schemas import MarkReadIn, NotificationOut, UnreadOut
@@ -20,7 +20,7 @@ class Notifications(MethodView):
             user = current_user(db)
             return [{"id": n.id, "kind": n.kind, "complaint_id": n.complaint_id, "data": n.data,
                      "created_at": n.created_at, "read_at": n.read_at,
-                     "unread": notifications.is_unread(user, n)} for n in notifications.for_user(db, user)]
+                     "unread": inbox.is_unread(user, n)} for n in inbox.for_user(db, user)]
 
 
 @blp.route("/read")
@@ -30,4 +30,4 @@ class MarkRead(MethodView):
     def post(self, body):
         """Mark read every notification up to the newest one seen; answers how many stay unread."""
         with unit_of_work() as db:
-            return {"unread": notifications.mark_read(db, current_user(db), body["up_to"])}
+            return {"unread": inbox.mark_read(db, current_user(db), body["up_to"])}

@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from workflows.models import Instansi, Region, Unit
+from workflows.org.models import Instansi, Region, Unit
 
 from ..context import unit_of_work
 from ..schemas import InstansiOut, RegionOut, UnitOut

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from workflows.accounts.scope import task_visible_to
 from workflows.errors import Forbidden
-from workflows.scope import task_visible_to
-from workflows.tasks import TaskQuery
+from workflows.tasks.queries import TaskQuery
 
 from ..context import current_user, services, unit_of_work
 from ..schemas import ColleagueOut, DelegateIn, FormValues, TaskOut, TaskQueryIn

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from workflows.users import NewUser
+from workflows.accounts.users import NewUser
 
 from ..context import current_user, services, unit_of_work
 from ..schemas import HandoverIn, HandoverOut, ManagedUserOut, NewUserIn, UserPatchIn

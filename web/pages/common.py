@@ -13,9 +13,10 @@ from flask import g, redirect, request, session, url_for
 from flask_babel import get_locale
 from sqlalchemy import select
 
-from workflows import notifications
+from workflows.accounts.models import User
 from workflows.errors import DomainError, Invalid
-from workflows.models import Region, User
+from workflows.notifications import inbox
+from workflows.org.models import Region
 
 from ..context import unit_of_work
 from ..messages import field_message, message
@@ -34,7 +35,7 @@ class Officer:
 
     @property
     def is_admin(self) -> bool:
-        from workflows.roles import ADMIN_TIER
+        from workflows.accounts.roles import ADMIN_TIER
         return self.role in ADMIN_TIER
 
 
@@ -49,7 +50,7 @@ def load_officer() -> None:
             session.pop("user_id", None)
             return
         g.officer = Officer(user.id, user.username, user.full_name, user.role,
-                            notifications.unread_count(db, user))
+                            inbox.unread_count(db, user))
 
 
 def officer_required(view):

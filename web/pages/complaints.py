@@ -6,7 +6,8 @@ from io import BytesIO
 from flask import Blueprint, Response, render_template, send_file
 from sqlalchemy import select
 
-from workflows.models import HumanTask, ProcessDefinition, ProcessInstance
+from workflows.processes.models import ProcessDefinition, ProcessInstance
+from workflows.tasks.models import HumanTask
 
 from ..context import services, unit_of_work
 from .common import current_officer, officer_required

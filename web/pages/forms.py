@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from workflows.complaints.models import Complaint
 from workflows.errors import Invalid
-from workflows.models import Complaint, Instansi, Unit
+from workflows.org.models import Instansi, Unit
 
 from ..messages import field_message
 

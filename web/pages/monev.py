@@ -13,11 +13,11 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from workflows.accounts.roles import ADMIN_INSTANSI, ADMIN_NASIONAL
+from workflows.accounts.scope import instansi_filter
 from workflows.errors import DomainError, Invalid
-from workflows.models import Instansi, Region
 from workflows.monev import indicators
-from workflows.roles import ADMIN_INSTANSI, ADMIN_NASIONAL
-from workflows.scope import instansi_filter
+from workflows.org.models import Instansi, Region
 
 from ..context import services, unit_of_work
 from ..monev_args import to_query

@@ -6,7 +6,7 @@ from datetime import datetime
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from workflows import notifications
+from workflows.notifications import inbox
 
 from ..context import unit_of_work
 from .common import current_officer, officer_required, zones_for
@@ -20,11 +20,11 @@ def notification_list():
     with unit_of_work() as db:
         user = current_officer(db)
         items = []
-        notes = notifications.for_user(db, user, limit=100)
+        notes = inbox.for_user(db, user, limit=100)
         zones = zones_for(db, {n.region_id for n in notes})
         for note in notes:
             due = note.data.get("due_at")
-            items.append({"note": note, "zone": zones[note.region_id], "unread": notifications.is_unread(user, note),
+            items.append({"note": note, "zone": zones[note.region_id], "unread": inbox.is_unread(user, note),
                           "due": datetime.fromisoformat(due) if isinstance(due, str) else None})
         return render_template("notifications.html", items=items, notice=session.pop("notice", None))
 
@@ -35,6 +35,6 @@ def mark_read():
     up_to = request.form.get("up_to", "")
     if up_to.isdigit():
         with unit_of_work() as db:
-            notifications.mark_read(db, current_officer(db), int(up_to))
+            inbox.mark_read(db, current_officer(db), int(up_to))
         session["notice"] = _("Notifications marked as read.")
     return redirect(url_for(".notification_list"))

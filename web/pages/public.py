@@ -5,13 +5,13 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from workflows.attachments import MAX_BYTES, MAX_FILES, Upload
-from workflows.attachments import problems as attachment_problems
-from workflows.categories import CATEGORIES
-from workflows.complaints import NewComplaint
+from workflows.complaints.attachments import MAX_BYTES, MAX_FILES, Upload
+from workflows.complaints.attachments import problems as attachment_problems
+from workflows.complaints.categories import CATEGORIES
+from workflows.complaints.service import NewComplaint
+from workflows.complaints.statuses import COMPLAINT_TYPES
 from workflows.errors import DomainError, Forbidden, Invalid, NotFound
-from workflows.models import Instansi, Region
-from workflows.statuses import COMPLAINT_TYPES
+from workflows.org.models import Instansi, Region
 
 from ..context import services, unit_of_work
 from ..messages import field_message, message

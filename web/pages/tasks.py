@@ -5,10 +5,10 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
+from workflows.accounts.scope import task_visible_to
+from workflows.complaints.models import Complaint
 from workflows.errors import DomainError, Invalid
-from workflows.models import Complaint
-from workflows.scope import task_visible_to
-from workflows.tasks import DUE_SOON, TaskQuery
+from workflows.tasks.queries import DUE_SOON, TaskQuery
 
 from ..context import services, unit_of_work
 from ..schemas import TaskQueryIn

@@ -5,10 +5,12 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from workflows.accounts.models import User
+from workflows.accounts.scope import instansi_filter
+from workflows.accounts.users import NewUser
 from workflows.errors import DomainError, Forbidden, Invalid
-from workflows.models import HumanTask, Instansi, Region, Unit, User
-from workflows.scope import instansi_filter
-from workflows.users import NewUser
+from workflows.org.models import Instansi, Region, Unit
+from workflows.tasks.models import HumanTask
 
 from ..context import services, unit_of_work
 from .common import current_officer, error_text, field_errors, officer_required

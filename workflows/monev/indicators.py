@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session
 
 from sla.calendar import WorkingHours
 
+from ..accounts.models import User
+from ..accounts.roles import ADMIN_INSTANSI, ADMIN_KOORDINATOR, ADMIN_TIER
+from ..accounts.scope import instansi_filter
 from ..errors import Forbidden, Invalid
-from ..models import Instansi, MonevDaily, Region, User
-from ..models.monev import COUNTS, SUMS
-from ..roles import ADMIN_INSTANSI, ADMIN_KOORDINATOR, ADMIN_TIER
-from ..scope import instansi_filter
+from ..org.models import Instansi, Region
+from .models import COUNTS, SUMS, MonevDaily
 from .rollup import last_refreshed
 
 FIELDS = COUNTS + SUMS

@@ -21,9 +21,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from .. import statuses
+from ..complaints import statuses
+from ..complaints.models import Complaint
 from ..db import transaction
-from ..models import Complaint, MonevDaily, MonevStale, MonevState
+from .models import MonevDaily, MonevStale, MonevState
 
 OVERLAP = timedelta(minutes=2)
 BATCH = 400  # (day, instansi) pairs per statement

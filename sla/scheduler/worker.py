@@ -1,0 +1,67 @@
+"""The scheduler: APScheduler runs the sweep every few seconds.
+
+``aduan worker`` runs it in its own process (any number of them against one PostgreSQL); ``aduan run``
+runs it inside the development server for the single-machine default. The first sweep runs at once,
+so deadlines missed during downtime fire on start.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from datetime import datetime, timezone
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from sla.scheduler.sweep import sweep
+from workflows.monev import rollup
+from workflows.service import Aduan
+
+log = logging.getLogger(__name__)
+
+
+def interval_seconds() -> float:
+    return float(os.environ.get("ADUAN_SWEEP_SECONDS", 5))
+
+
+def monev_seconds() -> float:
+    return float(os.environ.get("ADUAN_MONEV_SECONDS", 60))
+
+
+def _job(services: Aduan) -> None:
+    try:
+        result = sweep(services)
+        if result.fired or result.failed:
+            log.info("sweep: %s handled, %s failed %s", result.fired, result.failed, result.kinds)
+    except Exception:  # keep the scheduler alive; the next sweep retries what is still pending
+        log.exception("sweep failed")
+
+
+def _monev_job(services: Aduan) -> None:
+    try:
+        result = rollup.refresh(services.sessions, services.clock())
+        if result.pairs:
+            log.info("monev: %s day rows rebuilt%s", result.pairs, " (full)" if result.full else "")
+    except Exception:  # the next run rebuilds from the same watermark
+        log.exception("monev refresh failed")
+
+
+def _add(scheduler, services: Aduan, seconds: float) -> None:
+    scheduler.add_job(_job, "interval", args=[services], seconds=seconds, id="sla-sweep",
+                      max_instances=1, coalesce=True, next_run_time=datetime.now(timezone.utc))
+    # The monitoring rollup (workflows.monev): the dashboards read it, so it follows within a minute.
+    scheduler.add_job(_monev_job, "interval", args=[services], seconds=monev_seconds(), id="monev-refresh",
+                      max_instances=1, coalesce=True, next_run_time=datetime.now(timezone.utc))
+
+
+def start_background(services: Aduan, seconds: float | None = None) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(daemon=True)
+    _add(scheduler, services, seconds or interval_seconds())
+    scheduler.start()
+    return scheduler
+
+
+def run_forever(services: Aduan, seconds: float | None = None) -> None:
+    scheduler = BlockingScheduler()
+    _add(scheduler, services, seconds or interval_seconds())
+    scheduler.start()

@@ -1,0 +1,152 @@
+"""Complaints: submission (intake), finding one (by tracking ID, for an officer in scope), the reporter's
+secret token, attachments. What the public and officers see of one is built in :mod:`.views`."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..accounts.models import User
+from ..accounts.scope import complaint_in_scope
+from ..clock import Clock
+from ..errors import Forbidden, Invalid, NotFound
+from ..org.models import Instansi, Region
+from ..processes.progress import Progress
+from ..tasks.service import Tasks
+from . import statuses, views
+from .attachments import Upload
+from .attachments import check as check_attachments
+from .attachments import problems as attachment_problems
+from .models import Attachment, Complaint, ReporterContact
+
+TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
+
+
+@dataclass(frozen=True)
+class NewComplaint:
+    type: str
+    category: str
+    title: str
+    description: str
+    region_id: int
+    instansi_id: int
+    location: str | None = None
+    anonymous: bool = False
+    confidential: bool = False
+    reporter_name: str | None = None
+    reporter_email: str | None = None
+    reporter_phone: str | None = None
+    channel: str = "web"
+    attachments: tuple[Upload, ...] = ()  # photos or letters (see workflows.attachments for the limits)
+
+
+def new_tracking_id() -> str:
+    return "LAP-" + "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(8))
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class Complaints:
+    def __init__(self, progress: Progress, tasks: Tasks):
+        self.progress = progress
+        self.tasks = tasks
+        self.clock: Clock = progress.clock
+
+    def submit(self, session: Session, new: NewComplaint) -> tuple[Complaint, str]:
+        """File a complaint and start its process. Returns the complaint and the reporter's secret token."""
+        errors: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        if new.type not in statuses.COMPLAINT_TYPES:
+            errors["type"] = [("not_one_of", {"choices": list(statuses.COMPLAINT_TYPES)})]
+        region = session.get(Region, new.region_id)
+        if region is None:
+            errors["region_id"] = [("unknown_region", {})]
+        if session.get(Instansi, new.instansi_id) is None:
+            errors["instansi_id"] = [("unknown_instansi", {})]
+        if not new.anonymous and not (new.reporter_name or "").strip():
+            errors["reporter_name"] = [("required_unless_anonymous", {})]
+        file_problems = attachment_problems(new.attachments)
+        if file_problems:
+            errors["attachments"] = file_problems
+        if errors:
+            raise Invalid(errors)
+        files = check_attachments(new.attachments)
+        token = secrets.token_urlsafe(24)
+        now = self.clock()
+        for _attempt in range(5):
+            complaint = Complaint(
+                tracking_id=new_tracking_id(), type=new.type, category=new.category, title=new.title,
+                description=new.description, location=new.location, channel=new.channel,
+                region_id=new.region_id, instansi_id=new.instansi_id, unit_id=None, status=statuses.BELUM_DIPROSES,
+                anonymous=new.anonymous, confidential=new.confidential, created_at=now, updated_at=now,
+                received_on=now.astimezone(self.progress.policy.calendar(new.region_id).zone).date())
+            try:
+                with session.begin_nested():
+                    session.add(complaint)
+                    session.flush()
+                break
+            except IntegrityError:  # tracking ID collision: draw again
+                continue
+        session.add(ReporterContact(complaint_id=complaint.id, name=new.reporter_name,
+                                    email=new.reporter_email, phone=new.reporter_phone,
+                                    token_hash=_digest(token)))
+        for file in files:
+            session.add(Attachment(complaint_id=complaint.id, filename=file.filename,
+                                   content_type=file.content_type, size=file.size, sha256=file.sha256,
+                                   data=file.data, created_at=now))
+        audit.record(session, complaint.id, audit.CITIZEN, "submitted", now,
+                     data={"type": new.type, "category": new.category, "channel": new.channel}, public=True)
+        self.progress.start(session, complaint)
+        return complaint, token
+
+    def by_tracking_id(self, session: Session, tracking_id: str) -> Complaint:
+        complaint = session.scalars(select(Complaint).where(
+            Complaint.tracking_id == tracking_id.strip().upper())).first()
+        if complaint is None:
+            raise NotFound("no complaint with this tracking ID")
+        return complaint
+
+    def check_reporter(self, session: Session, complaint: Complaint, token: str | None) -> None:
+        contact = session.get(ReporterContact, complaint.id)
+        if not token or contact is None or not hmac.compare_digest(contact.token_hash, _digest(token)):
+            raise Forbidden("the reporter token does not match this complaint")
+
+    def reply(self, session: Session, tracking_id: str, token: str | None, data: Any) -> Complaint:
+        complaint = self.by_tracking_id(session, tracking_id)
+        self.check_reporter(session, complaint, token)
+        self.tasks.reply(session, complaint, data)
+        return complaint
+
+    def for_officer(self, session: Session, complaint_id: int, user: User) -> Complaint:
+        complaint = session.get(Complaint, complaint_id)
+        if complaint is None:
+            raise NotFound("complaint not found")
+        if not complaint_in_scope(user, complaint):
+            raise Forbidden("this complaint is outside your scope")
+        return complaint
+
+    @staticmethod
+    def attachments(session: Session, complaint: Complaint) -> list[Attachment]:
+        return views.attachments(session, complaint)
+
+    def attachment(self, session: Session, complaint: Complaint, attachment_id: int) -> Attachment:
+        item = session.get(Attachment, attachment_id)
+        if item is None or item.complaint_id != complaint.id:
+            raise NotFound("attachment not found")
+        return item
+
+    # -- views (built in workflows.complaints.views) ------------------------------------------------
+    def public_view(self, session: Session, complaint: Complaint, reporter: bool = False) -> dict[str, Any]:
+        return views.public_view(session, self.progress.registry, complaint, reporter,
+                                 form_of=lambda task: self.tasks.form(session, task))
+
+    def officer_view(self, session: Session, complaint: Complaint, user: User) -> dict[str, Any]:
+        return views.officer_view(session, self.progress.registry, complaint, user)

@@ -1,0 +1,38 @@
+"""Deployed process versions (the diagrams) and running instances (their serialized state)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..orm import Base, utcnow
+
+
+class ProcessDefinition(Base):
+    """One deployed version of a BPMN process; ``variant`` is '' for national, else a region code."""
+    __tablename__ = "process_definitions"
+    __table_args__ = (UniqueConstraint("key", "variant", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100))
+    variant: Mapped[str] = mapped_column(String(32), default="")
+    version: Mapped[int]
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ProcessInstance(Base):
+    """Serialized SpiffWorkflow state; ``lock_version`` makes concurrent writers conflict, not merge."""
+    __tablename__ = "process_instances"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), unique=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
+    state: Mapped[str] = mapped_column(Text)
+    completed: Mapped[bool] = mapped_column(default=False)
+    lock_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __mapper_args__ = {"version_id_col": lock_version}

@@ -1,0 +1,238 @@
+"""What officers and reporters do with tasks: claim, unclaim, delegate, complete, reply.
+
+Every transition passes its orchestration rules (:mod:`workflows.tasks.rules`) first; the task row
+is written with a guarded UPDATE (:func:`workflows.tasks.projection.update_row`), so of two
+officers acting at once one wins and the other gets 409. Completing a diagram task goes into the
+engine once: the task is found, its answer validated and checked, and the process run, then saved.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.forms import FormInvalid, condition_holds
+from engine.runtime import EngineError, ReadyTask, TaskNotReady
+
+from .. import audit
+from ..accounts.models import User
+from ..accounts.roles import PELAPOR
+from ..accounts.scope import officers_for_task_filter, task_in_scope
+from ..complaints.models import Complaint
+from ..errors import Conflict, DomainError, Invalid
+from ..notifications import inbox
+from ..org.models import Instansi, Unit
+from ..processes.models import ProcessInstance
+from ..processes.progress import Progress
+from ..sla import escalations
+from . import queries, rules
+from .models import HumanTask
+from .projection import OPEN, update_row
+from .queries import TaskQuery
+
+RACE_MESSAGE = "this complaint was changed by someone else at the same time; reload and try again"
+
+
+class ProcessError(DomainError):
+    """The process refused to continue (e.g. a diagram script the sandbox rejected)."""
+    status, code = 422, "process_error"
+
+
+class Tasks:
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.clock = progress.clock
+
+    # -- reading (the queries live in workflows.tasks.queries) -------------------------------------
+    def list_for(self, session: Session, user: User, query: TaskQuery) -> list[tuple[HumanTask, Complaint]]:
+        return queries.list_for(session, user, query, self.clock())
+
+    def count_for(self, session: Session, user: User, query: TaskQuery) -> int:
+        return queries.count_for(session, user, query, self.clock())
+
+    def page_for(self, session: Session, user: User, query: TaskQuery
+                 ) -> tuple[list[tuple[HumanTask, Complaint]], int]:
+        return queries.page_for(session, user, query, self.clock())
+
+    @staticmethod
+    def get(session: Session, task_id: int) -> HumanTask:
+        return queries.get(session, task_id)
+
+    def form(self, session: Session, task: HumanTask) -> dict[str, Any] | None:
+        if task.state != OPEN:
+            return None
+        if task.kind == escalations.ESCALATION:
+            return escalations.ESCALATION_FORM
+        workflow = self.progress.open(session, session.get(ProcessInstance, task.instance_id))
+        try:
+            return self.progress.engine.ready_task(workflow, task.spiff_task_id).form
+        except TaskNotReady:
+            return None
+
+    # -- changing --------------------------------------------------------------------------------
+    def claim(self, session: Session, task_id: int, user: User) -> HumanTask:
+        task = self.get(session, task_id)
+        rules.check("claim", task, user)
+        now = self.clock()
+        if not update_row(session, task, update(HumanTask).where(
+                HumanTask.id == task.id, HumanTask.state == OPEN, HumanTask.assignee_id.is_(None))
+                .values(assignee_id=user.id, claimed_at=now, lock_version=HumanTask.lock_version + 1)):
+            raise Conflict("task was claimed by someone else just now")
+        complaint = task.complaint
+        audit.record(session, complaint.id, audit.officer(user), "task_claimed", now, task_name=task.name)
+        claimed_status = self.progress.task_properties(session, task).get("status_claimed")
+        self.progress.set_status(session, complaint, claimed_status, audit.officer(user))
+        return task
+
+    def colleagues(self, session: Session, task: HumanTask, user: User) -> list[User]:
+        """Who ``user`` could delegate the task to: active officers in its scope, not its holder."""
+        rules.check("colleagues", task, user)
+        stmt = (select(User).where(User.active.is_(True), officers_for_task_filter(task))
+                .order_by(User.full_name, User.id))
+        if task.assignee_id is not None:
+            stmt = stmt.where(User.id != task.assignee_id)
+        return [u for u in session.scalars(stmt) if task_in_scope(u, task)]
+
+    def delegate(self, session: Session, task_id: int, user: User, to_user_id: int) -> HumanTask:
+        """Hand the task to a colleague: the holder, anyone in scope while it is unclaimed, or an
+        admin in scope may. 409 if the task changed hands since it was read."""
+        task = self.get(session, task_id)
+        target = session.get(User, to_user_id)
+        rules.check("delegate", task, user, target)
+        assert target is not None  # the rules refuse a missing target
+        held_by = task.assignee_id
+        now = self.clock()
+        if not update_row(session, task, update(HumanTask).where(
+                HumanTask.id == task.id, HumanTask.state == OPEN,
+                HumanTask.assignee_id.is_not_distinct_from(held_by))
+                .values(assignee_id=target.id, claimed_at=now, lock_version=HumanTask.lock_version + 1)):
+            raise Conflict("task changed just now; reload and try again")
+        complaint = task.complaint
+        actor = audit.officer(user)
+        audit.record(session, complaint.id, actor, "task_delegated", now, task_name=task.name,
+                     data={"from": held_by, "to": target.id})
+        inbox.notify_user(session, target.id, "delegated", now,
+                          {"task_id": task.id, "title": task.title, "by": user.full_name}, complaint)
+        claimed_status = self.progress.task_properties(session, task).get("status_claimed")
+        self.progress.set_status(session, complaint, claimed_status, actor)
+        return task
+
+    def unclaim(self, session: Session, task_id: int, user: User) -> HumanTask:
+        task = self.get(session, task_id)
+        rules.check("unclaim", task, user)
+        if not update_row(session, task, update(HumanTask).where(
+                HumanTask.id == task.id, HumanTask.state == OPEN, HumanTask.assignee_id == task.assignee_id)
+                .values(assignee_id=None, claimed_at=None, lock_version=HumanTask.lock_version + 1)):
+            raise Conflict("task changed just now; reload and try again")
+        complaint = task.complaint
+        audit.record(session, complaint.id, audit.officer(user), "task_unclaimed", self.clock(), task_name=task.name)
+        status = self.progress.task_properties(session, task).get("status")
+        self.progress.set_status(session, complaint, status, audit.officer(user))
+        return task
+
+    def complete(self, session: Session, task_id: int, user: User, data: Any) -> HumanTask:
+        task = self.get(session, task_id)
+        rules.check("complete", task, user)
+        if task.kind == escalations.ESCALATION:
+            return escalations.acknowledge(session, task, data, audit.officer(user), self.clock())
+        return self._complete(session, task, data, audit.officer(user))
+
+    def reply(self, session: Session, complaint: Complaint, data: Any) -> HumanTask:
+        """The reporter answers the task waiting for them (more information, or the follow-up)."""
+        waiting = queries.open_for_complaint(session, complaint.id, role=PELAPOR)
+        if not waiting:
+            raise Conflict("nothing is waiting for the reporter's reply on this complaint")
+        task = waiting[0]
+        rules.check("reply", task, None)
+        return self._complete(session, task, data, audit.CITIZEN)
+
+    def _clock_data(self, session: Session, complaint: Complaint, task: HumanTask, ready: ReadyTask,
+                    cleaned: dict[str, Any], actor: audit.Actor) -> dict[str, Any]:
+        """Pause a step's clock when the diagram says this answer pauses it (``sla_pause_when``, e.g.
+        a deferral): keep the working time left, so the step resumes with it. Any other answer
+        clears it."""
+        step = ready.properties.get("sla_step")
+        if not step:
+            return {}
+        remaining = dict(ready.data.get("sla_remaining") or {})
+        pause = ready.properties.get("sla_pause_when")
+        if pause and condition_holds(pause, cleaned) and task.due_at is not None:
+            calendar = self.progress.policy.calendar(complaint.region_id)
+            remaining[step] = max(1, calendar.working_seconds_between(self.clock(), task.due_at))
+            audit.record(session, complaint.id, actor, "sla_paused", self.clock(), task_name=task.name,
+                         data={"step": step, "remaining_seconds": remaining[step]}, public=False)
+        else:
+            remaining.pop(step, None)
+        return {"sla_remaining": remaining}
+
+    def _complete(self, session: Session, task: HumanTask, data: Any, actor: audit.Actor) -> HumanTask:
+        """One pass through the engine: it finds the ready task, validates the answer against its
+        form, lets :meth:`prepare` check references and pause the clock, runs the process; then
+        the state is saved with everything that mirrors it."""
+        complaint = task.complaint
+        instance = session.get(ProcessInstance, task.instance_id)
+        workflow = self.progress.open(session, instance)
+        # Held until the save: the session keeps objects weakly, and the save looks them up again.
+        referenced: list[Unit | Instansi] = []
+
+        def prepare(ready: ReadyTask, cleaned: dict[str, Any]) -> dict[str, Any]:
+            referenced.extend(_check_references(session, complaint, ready.form, cleaned))
+            return self._clock_data(session, complaint, task, ready, cleaned, actor)
+
+        try:
+            cleaned, result = self.progress.engine.complete(workflow, task.spiff_task_id, data, prepare)
+        except FormInvalid as exc:
+            raise Invalid.from_form(exc) from exc
+        except TaskNotReady as exc:
+            raise Conflict("task is no longer waiting for input") from exc
+        except EngineError as exc:
+            raise ProcessError(f"the process could not continue: {exc}") from exc
+        now = self.clock()
+        task.state = "completed"
+        task.completed_at = now
+        if actor.user is not None:
+            task.completed_by_id = actor.user.id
+            task.assignee_id = task.assignee_id or actor.user.id
+        audit.record(session, complaint.id, actor, "task_completed", now, task_name=task.name,
+                     data={"title": task.title, **cleaned}, public=True)
+        try:
+            self.progress.save(session, complaint, instance, workflow, result, actor)
+        except StaleDataError as exc:
+            raise Conflict(RACE_MESSAGE) from exc
+        except OperationalError as exc:  # SQLite: the other writer held the lock past the timeout
+            if "locked" in str(exc):
+                raise Conflict(RACE_MESSAGE) from exc
+            raise
+        referenced.clear()  # (kept alive until here on purpose)
+        return task
+
+
+def _check_references(session: Session, complaint: Complaint, form: dict[str, Any] | None,
+                      cleaned: dict[str, Any]) -> list[Unit | Instansi]:
+    """Check the units and instansi the answer names; returns those it found."""
+    errors: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    found: list[Unit | Instansi] = []
+    for field in (form or {}).get("fields", []):
+        value = cleaned.get(field["id"])
+        if value is None or "ref" not in field:
+            continue
+        if field["ref"] == "unit":
+            unit = session.get(Unit, value)
+            if unit is None or unit.instansi_id != complaint.instansi_id:
+                errors[field["id"]] = [("unknown_unit", {"instansi_id": complaint.instansi_id})]
+            else:
+                found.append(unit)
+        elif field["ref"] == "instansi":
+            instansi = session.get(Instansi, value)
+            if instansi is None:
+                errors[field["id"]] = [("unknown_instansi", {})]
+            elif value == complaint.instansi_id:
+                errors[field["id"]] = [("same_instansi", {})]
+            else:
+                found.append(instansi)
+    if errors:
+        raise Invalid(errors)
+    return found
