@@ -6,9 +6,7 @@ import os
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy.exc import OperationalError
-
-from workflows.db import database_url, transaction
+from workflows.db import DatabaseError, database_url, describe, transaction
 from workflows.errors import DomainError, Invalid
 
 
@@ -32,9 +30,8 @@ class AduanGroup(FlaskGroup):
             return super().invoke(ctx)
         except DomainError as exc:
             raise click.ClickException(_describe(exc)) from exc
-        except OperationalError as exc:
-            first = str(exc.orig or exc).splitlines()[0]
-            raise click.ClickException(f"cannot use the database ({database_url()}): {first}") from exc
+        except DatabaseError as exc:
+            raise click.ClickException(f"cannot use the database ({database_url()}): {describe(exc)}") from exc
 
 
 @click.group(cls=AduanGroup, create_app=lambda: __import__("web").create_app(),

@@ -5,11 +5,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import current_app, request, session
-from sqlalchemy.orm import Session
 
 from workflows.accounts import credentials
 from workflows.accounts.models import User
-from workflows.db import transaction
+from workflows.accounts.users import officer
+from workflows.db import Session, transaction
 from workflows.errors import Unauthorized
 from workflows.service import Aduan
 
@@ -37,7 +37,7 @@ def current_user(db: Session) -> User:
         # A cookie rides along with any cross-site request: changes need the page's CSRF token too.
         current_app.extensions["csrf"].protect()
     if user_id is not None:
-        user = db.get(User, user_id)
-        if user is not None and user.active:
+        user = officer(db, user_id)
+        if user is not None:
             return user
     raise Unauthorized("login required")

@@ -6,9 +6,9 @@ import logging
 from flask import Flask, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from workflows.db import DatabaseError, is_write_conflict
 from workflows.errors import DomainError, Invalid
 from workflows.tasks.service import RACE_MESSAGE
 
@@ -88,12 +88,11 @@ def init_app(app: Flask) -> None:
             exc.code, exc.description or exc.name)
         return error_response(exc.code or 500, code, text)
 
-    @app.errorhandler(OperationalError)
-    def _database(exc: OperationalError):
-        # Two transactions that waited on each other (PostgreSQL aborts one), or SQLite's lock timeout:
-        # the same answer as any other concurrent change.
-        text = str(exc.orig or exc).lower()
-        if "deadlock" in text or "could not serialize" in text or "database is locked" in text:
+    @app.errorhandler(DatabaseError)
+    def _database(exc: DatabaseError):
+        # Two transactions that waited on each other, or SQLite's lock timeout: the same answer as
+        # any other concurrent change.
+        if is_write_conflict(exc):
             if _page_request():
                 return page_error(409, "conflict", RACE_MESSAGE)
             return error_response(409, "conflict", RACE_MESSAGE)

@@ -11,11 +11,28 @@ from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_SQLITE = Path("instance") / "aduan.sqlite3"
+
+# What the driver raises when the database cannot serve a statement (down, unreachable, a lock or
+# deadlock). The entry points (web, CLI) map it to an answer; :func:`is_write_conflict` tells a lost
+# race from an outage.
+DatabaseError = exc.OperationalError
 # A pooled PostgreSQL connection idle longer than this is pinged (SELECT 1) before it is handed out,
 # so one the server dropped (restart, idle timeout) is replaced instead of failing a request. A
 # connection used within this window is handed out without the round trip (pool_pre_ping pinged on
 # every checkout, i.e. once per request). ADUAN_DB_PING_IDLE_SECONDS; 0 pings on every checkout.
 PING_IDLE_SECONDS = float(os.environ.get("ADUAN_DB_PING_IDLE_SECONDS", 10))
+
+
+def is_write_conflict(error: DatabaseError) -> bool:
+    """Two transactions waited on each other (PostgreSQL aborted one) or SQLite's lock timed out:
+    the same situation as any other concurrent change, not an outage."""
+    text = str(error.orig or error).lower()
+    return "deadlock" in text or "could not serialize" in text or "database is locked" in text
+
+
+def describe(error: DatabaseError) -> str:
+    """The driver's first line, for an operator."""
+    return str(error.orig or error).splitlines()[0]
 
 
 def database_url(url: str | None = None) -> str:

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
-from workflows.org.models import Instansi, Region, Unit
+from workflows.org import queries as org
 
 from ..context import unit_of_work
 from ..schemas import InstansiOut, RegionOut, UnitOut
@@ -18,7 +17,7 @@ class Regions(MethodView):
     @blp.response(200, RegionOut(many=True))
     def get(self):
         with unit_of_work() as db:
-            return db.scalars(select(Region).order_by(Region.code)).all()
+            return org.regions(db)
 
 
 @blp.route("/instansi")
@@ -26,7 +25,7 @@ class InstansiList(MethodView):
     @blp.response(200, InstansiOut(many=True))
     def get(self):
         with unit_of_work() as db:
-            return db.scalars(select(Instansi).order_by(Instansi.name)).all()
+            return org.instansi(db)
 
 
 @blp.route("/instansi/<int:instansi_id>/units")
@@ -34,4 +33,4 @@ class Units(MethodView):
     @blp.response(200, UnitOut(many=True))
     def get(self, instansi_id):
         with unit_of_work() as db:
-            return db.scalars(select(Unit).where(Unit.instansi_id == instansi_id).order_by(Unit.name)).all()
+            return org.units(db, instansi_id)

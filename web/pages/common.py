@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from flask import g, redirect, request, session, url_for
 from flask_babel import get_locale
-from sqlalchemy import select
 
 from workflows.accounts.models import User
+from workflows.accounts.users import by_id, officer
 from workflows.errors import DomainError, Invalid
 from workflows.notifications import inbox
-from workflows.org.models import Region
+from workflows.org import queries as org
 
 from ..context import unit_of_work
 from ..messages import field_message, message
@@ -45,8 +45,8 @@ def load_officer() -> None:
     if user_id is None:
         return
     with unit_of_work() as db:
-        user = db.get(User, user_id)
-        if user is None or not user.active:
+        user = officer(db, user_id)
+        if user is None:
             session.pop("user_id", None)
             return
         g.officer = Officer(user.id, user.username, user.full_name, user.role,
@@ -63,17 +63,12 @@ def officer_required(view):
 
 
 def current_officer(db) -> User:
-    return db.get(User, g.officer.id)
+    return by_id(db, g.officer.id)
 
 
 def zones_for(db, region_ids) -> dict[int | None, str]:
     """The time zone of each region (one query), for showing times as the region reads them."""
-    wanted = {r for r in region_ids if r is not None}
-    zones: dict[int | None, str] = {None: "Asia/Jakarta"}
-    if wanted:
-        zones.update({region_id: zone for region_id, zone in db.execute(
-            select(Region.id, Region.timezone).where(Region.id.in_(wanted)))})
-    return zones
+    return org.zones(db, region_ids)
 
 
 def field_errors(exc: Invalid) -> dict[str, list[str]]:

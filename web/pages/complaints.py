@@ -4,10 +4,8 @@ from __future__ import annotations
 from io import BytesIO
 
 from flask import Blueprint, Response, render_template, send_file
-from sqlalchemy import select
 
-from workflows.processes.models import ProcessDefinition, ProcessInstance
-from workflows.tasks.models import HumanTask
+from workflows.tasks import queries as task_queries
 
 from ..context import services, unit_of_work
 from .common import current_officer, officer_required
@@ -23,11 +21,8 @@ def detail(complaint_id):
         user = current_officer(db)
         complaint = complaints.for_officer(db, complaint_id, user)
         view = complaints.officer_view(db, complaint, user)
-        current = db.scalars(select(HumanTask.name).where(
-            HumanTask.complaint_id == complaint.id, HumanTask.state == "open",
-            HumanTask.kind == "bpmn")).all()
         return render_template("complaints/detail.html", view=view, zone=complaint.region.timezone,
-                               current=sorted(set(current)))
+                               current=task_queries.current_steps(db, complaint.id))
 
 
 @bp.get("/complaints/<int:complaint_id>/diagram.bpmn")
@@ -36,9 +31,7 @@ def diagram(complaint_id):
     """The diagram version this complaint runs on (not the newest one), for the viewer."""
     with unit_of_work() as db:
         complaint = services().complaints.for_officer(db, complaint_id, current_officer(db))
-        xml = db.scalar(select(ProcessDefinition.bpmn_xml)
-                        .join(ProcessInstance, ProcessInstance.definition_id == ProcessDefinition.id)
-                        .where(ProcessInstance.complaint_id == complaint.id))
+        xml = services().registry.diagram_of_complaint(db, complaint.id)
     if xml is None:
         return Response("", status=404)
     return Response(xml, mimetype="application/xml", headers={"Cache-Control": "private, max-age=300"})

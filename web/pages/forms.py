@@ -1,16 +1,17 @@
 """Turning a task's form definition (read from the BPMN) into what a page needs, and back."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as translated  # texts from the diagram, not literals to extract
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from workflows.complaints.models import Complaint
+from workflows.db import Session
 from workflows.errors import Invalid
-from workflows.org.models import Instansi, Unit
+from workflows.org import queries as org
+
+if TYPE_CHECKING:
+    from workflows.complaints.models import Complaint
 
 from ..messages import field_message
 
@@ -20,11 +21,9 @@ def choices(db: Session, form: dict[str, Any] | None, complaint: Complaint) -> d
     out: dict[str, list[tuple[str, str]]] = {}
     for field in (form or {}).get("fields", []):
         if field.get("ref") == "unit":
-            units = db.scalars(select(Unit).where(Unit.instansi_id == complaint.instansi_id).order_by(Unit.name))
-            out[field["id"]] = [(str(u.id), u.name) for u in units]
+            out[field["id"]] = [(str(u.id), u.name) for u in org.units(db, complaint.instansi_id)]
         elif field.get("ref") == "instansi":
-            others = db.scalars(select(Instansi).where(Instansi.id != complaint.instansi_id).order_by(Instansi.name))
-            out[field["id"]] = [(str(i.id), i.name) for i in others]
+            out[field["id"]] = [(str(i.id), i.name) for i in org.instansi_except(db, complaint.instansi_id)]
     return out
 
 

@@ -11,13 +11,11 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlalchemy import select
 
 from workflows.accounts.roles import ADMIN_INSTANSI, ADMIN_NASIONAL
-from workflows.accounts.scope import instansi_filter
 from workflows.errors import DomainError, Invalid
 from workflows.monev import indicators
-from workflows.org.models import Instansi, Region
+from workflows.org import queries as org
 
 from ..context import services, unit_of_work
 from ..monev_args import to_query
@@ -113,16 +111,11 @@ def _choices(db, user, result) -> dict:
     """Province and instansi pickers for the drill-down, within the officer's scope."""
     provinces = []
     if user.role == ADMIN_NASIONAL:
-        provinces = db.execute(select(Region.id, Region.name).where(Region.parent_id.is_(None))
-                               .order_by(Region.name)).all()
+        provinces = [(r.id, r.name) for r in org.provinces(db, by_name=True)]
     instansi = []
     if user.role != ADMIN_INSTANSI:
-        stmt = select(Instansi.id, Instansi.name).where(instansi_filter(user)).order_by(Instansi.name)
-        if result is not None and result.province_id is not None:
-            regions = select(Region.id).where((Region.id == result.province_id)
-                                              | (Region.parent_id == result.province_id))
-            stmt = stmt.where(Instansi.region_id.in_(regions))
-        instansi = db.execute(stmt).all()
+        province_id = result.province_id if result is not None else None
+        instansi = [(i.id, i.name) for i in org.instansi_in_scope(db, user, province_id)]
     return {"provinces": provinces, "instansi_choices": instansi}
 
 

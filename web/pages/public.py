@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from marshmallow import ValidationError
-from sqlalchemy import select
 
 from workflows.complaints.attachments import MAX_BYTES, MAX_FILES, Upload
 from workflows.complaints.attachments import problems as attachment_problems
@@ -11,7 +10,7 @@ from workflows.complaints.categories import CATEGORIES
 from workflows.complaints.service import NewComplaint
 from workflows.complaints.statuses import COMPLAINT_TYPES
 from workflows.errors import DomainError, Forbidden, Invalid, NotFound
-from workflows.org.models import Instansi, Region
+from workflows.org import queries as org
 
 from ..context import services, unit_of_work
 from ..messages import field_message, message
@@ -35,9 +34,7 @@ def home():
 
 
 def _pickers(db):
-    regions = db.scalars(select(Region).order_by(Region.code)).all()
-    instansi = db.scalars(select(Instansi).order_by(Instansi.name)).all()
-    return {"regions": regions, "instansi": instansi, "categories": CATEGORIES, "types": COMPLAINT_TYPES,
+    return {"regions": org.regions(db), "instansi": org.instansi(db), "categories": CATEGORIES, "types": COMPLAINT_TYPES,
             "max_files": MAX_FILES, "max_mb": MAX_BYTES // (1024 * 1024)}
 
 

@@ -1,12 +1,13 @@
 """The officer's task list and task page: claim, release, delegate and complete through the BPMN form."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from workflows.accounts.scope import task_visible_to
-from workflows.complaints.models import Complaint
 from workflows.errors import DomainError, Invalid
 from workflows.tasks.queries import DUE_SOON, TaskQuery
 
@@ -14,6 +15,9 @@ from ..context import services, unit_of_work
 from ..schemas import TaskQueryIn
 from . import forms
 from .common import current_officer, error_text, field_errors, officer_required, zones_for
+
+if TYPE_CHECKING:
+    from workflows.complaints.models import Complaint
 
 bp = Blueprint("pages_tasks", __name__)
 
@@ -76,7 +80,7 @@ def _render_task(task_id: int, errors, values, problem, status: int = 200):
     tasks = services().tasks
     with unit_of_work() as db:
         task, user = _load_task(db, task_id)
-        complaint = db.get(Complaint, task.complaint_id)
+        complaint = task.complaint
         form = forms.readable(tasks.form(db, task))
         options = forms.choices(db, form, complaint)
         colleagues = _colleagues(db, task, user)

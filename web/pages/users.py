@@ -1,19 +1,21 @@
 """Account management for the admin tier: officers in their scope, and the hand-over of a leaver's work."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from workflows.accounts.models import User
-from workflows.accounts.scope import instansi_filter
 from workflows.accounts.users import NewUser
-from workflows.errors import DomainError, Forbidden, Invalid
-from workflows.org.models import Instansi, Region, Unit
-from workflows.tasks.models import HumanTask
+from workflows.errors import DomainError, Invalid
+from workflows.org import queries as org
+from workflows.tasks import queries as task_queries
 
 from ..context import services, unit_of_work
 from .common import current_officer, error_text, field_errors, officer_required
+
+if TYPE_CHECKING:
+    from workflows.accounts.models import User
 
 bp = Blueprint("pages_users", __name__)
 
@@ -28,22 +30,12 @@ def _admin(db) -> User:
 
 
 def _options(db, admin: User) -> dict:
-    instansi = db.scalars(select(Instansi).where(instansi_filter(admin)).order_by(Instansi.name)).all()
-    ids = [i.id for i in instansi]
-    units = db.scalars(select(Unit).where(Unit.instansi_id.in_(ids)).order_by(Unit.name)).all() if ids else []
-    provinces = db.scalars(select(Region).where(Region.parent_id.is_(None)).order_by(Region.code)).all()
+    instansi = org.instansi_in_scope(db, admin)
+    units = org.units(db, [i.id for i in instansi])
+    provinces = org.provinces(db)
     return {"instansi": instansi, "units": units, "provinces": provinces,
             "roles": services().users.assignable_roles(admin),
             "names": {i.id: i.name for i in instansi}}
-
-
-def _open_work(db, user_ids) -> dict[int, int]:
-    from sqlalchemy import func
-    if not user_ids:
-        return {}
-    rows = db.execute(select(HumanTask.assignee_id, func.count()).where(
-        HumanTask.assignee_id.in_(user_ids), HumanTask.state == "open").group_by(HumanTask.assignee_id))
-    return dict(rows.all())
 
 
 @bp.get("/users")
@@ -56,7 +48,7 @@ def _render_list(errors, values, problem, status: int = 200):
     with unit_of_work() as db:
         admin = _admin(db)
         users = services().users.manageable(db, admin)
-        page = render_template("users/list.html", users=users, work=_open_work(db, [u.id for u in users]),
+        page = render_template("users/list.html", users=users, work=task_queries.held_counts(db, [u.id for u in users]),
                                errors=errors, values=values, problem=problem, admin=admin,
                                notice=session.pop("notice", None), **_options(db, admin))
     return page, status
@@ -97,14 +89,9 @@ def _render_user(user_id: int, errors, problem, status: int = 200):
     users = services().users
     with unit_of_work() as db:
         admin = _admin(db)
-        person = db.get(User, user_id)
-        if person is None:
-            abort(404)
-        if not users.may_manage(admin, person):
-            raise Forbidden("this account is outside your scope")
+        person = users.managed(db, admin, user_id)
         successors = users.successors(db, admin, person)
-        open_tasks = db.scalars(select(HumanTask).where(HumanTask.assignee_id == person.id,
-                                                        HumanTask.state == "open").order_by(HumanTask.id)).all()
+        open_tasks = task_queries.held_by(db, person.id)
         page = render_template("users/user.html", person=person, successors=successors, open_tasks=open_tasks,
                                errors=errors, problem=problem, admin=admin, notice=session.pop("notice", None),
                                **_options(db, admin))

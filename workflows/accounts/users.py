@@ -104,6 +104,16 @@ def _revoke_tokens(session: Session, user: User) -> None:
     session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
 
 
+def by_id(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def officer(session: Session, user_id: int) -> User | None:
+    """The officer with this id, if the account exists and is active."""
+    user = session.get(User, user_id)
+    return user if user is not None and user.active else None
+
+
 class Users:
     def __init__(self, clock: Clock):
         self.clock = clock
@@ -126,6 +136,10 @@ class Users:
         return user
 
     # -- reading ---------------------------------------------------------------------------------
+    def managed(self, session: Session, admin: User, user_id: int) -> User:
+        """An account ``admin`` manages (404 if there is none, 403 if it is outside their scope)."""
+        return self._get(session, admin, user_id)
+
     def manageable(self, session: Session, admin: User) -> list[User]:
         """The accounts ``admin`` manages (active or not), by name. Forbidden for non-admins."""
         roles = self._admin(admin)

@@ -96,6 +96,13 @@ class Registry:
             raise NotFound(f"process definition {definition_id} not found")
         return self.loaded(definition)
 
+    @staticmethod
+    def diagram_of_complaint(session: Session, complaint_id: int) -> str | None:
+        """The diagram (BPMN XML) of the version a complaint runs on, not necessarily the newest."""
+        return session.scalar(select(ProcessDefinition.bpmn_xml)
+                              .join(ProcessInstance, ProcessInstance.definition_id == ProcessDefinition.id)
+                              .where(ProcessInstance.complaint_id == complaint_id))
+
     def forms_of_complaint(self, session: Session, complaint_id: int) -> dict[str, dict]:
         """The forms of the user tasks of the version a complaint runs on, by task name."""
         definition_id = session.scalar(select(ProcessInstance.definition_id).where(

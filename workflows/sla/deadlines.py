@@ -17,10 +17,9 @@ from sqlalchemy.orm import Session
 from engine.runtime import PendingTimer
 
 from ..accounts.roles import OFFICER_ROLES
+from ..complaints.models import Complaint
 from ..processes.models import ProcessInstance
 from ..settings import Setting
-
-from ..complaints.models import Complaint
 from ..tasks.models import HumanTask
 from .models import Deadline
 from .policy import SlaPolicy

@@ -79,6 +79,12 @@ def open_for_complaint(session: Session, complaint_id: int, role: str | None = N
     return list(session.scalars(stmt.order_by(HumanTask.id)))
 
 
+def current_steps(session: Session, complaint_id: int) -> list[str]:
+    """The diagram steps the complaint waits at now (names of its open diagram tasks)."""
+    return sorted(set(session.scalars(select(HumanTask.name).where(
+        HumanTask.complaint_id == complaint_id, HumanTask.state == OPEN, HumanTask.kind == "bpmn"))))
+
+
 def held_by(session: Session, user_id: int) -> list[HumanTask]:
     """The open tasks an officer holds (claimed or delegated to them), oldest first."""
     return list(session.scalars(select(HumanTask).where(HumanTask.assignee_id == user_id,
