@@ -441,7 +441,7 @@ def tracking_id(n: int) -> str:
 
 TIME_COLUMNS = {"created_at", "updated_at", "closed_at", "claimed_at", "completed_at", "fired_at", "at",
                 "breached_at"}
-# The monev milestones (workflows/milestones.py) on a complaint: moments move with the replica; the
+# The monev milestones (workflows/sla/milestones.py) on a complaint: moments move with the replica; the
 # arrival day and the working-second durations are recomputed in the replica's region (its time zone
 # differs from the template's, and a whole-week shift can land on a public holiday); whether a limit
 # was missed and the reopenings are copied (the template's deadlines, copied too, decide them).
@@ -800,7 +800,6 @@ def check(name: str) -> list[str]:
     result = sweep(ahead, batch=200, max_batches=1)
     assert result.fired and result.failed == 0, result
     done.append(f"sweep a week ahead, one batch of 200: {result.kinds}, none failed")
-    from workflows.sla.due import act
     for step in ("verify", "follow_up", "reporter_reply"):
         with transaction(ahead.sessions) as db:
             row = db.scalars(select(Deadline).where(Deadline.kind == "timer", Deadline.step == step,
@@ -808,7 +807,7 @@ def check(name: str) -> list[str]:
             if row is None:
                 continue
             ahead.clock.set(row.due_at + timedelta(minutes=1))
-            act(ahead, db, row, ahead.clock())
+            ahead.timekeeper.act(db, row, ahead.clock())
             assert row.state == "fired", (step, row.state)
             status = db.get(Complaint, row.complaint_id).status
         done.append(f"{step} timer of complaint {row.complaint_id} fired: status {status}")

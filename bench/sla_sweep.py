@@ -54,7 +54,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, func, select
 
 from migrations import upgrade
-from sla.scheduler.sweep import BATCH, _claim, sweep
+from sla.scheduler.sweep import BATCH, sweep
 from workflows.clock import ManualClock
 from workflows.complaints.service import NewComplaint
 from workflows.db import transaction
@@ -305,7 +305,7 @@ def warm_up(services: Aduan, regency_id: int) -> None:
 
 
 def time_claim(services: Aduan, now: datetime) -> tuple[float, list[str]]:
-    """Median time of the sweep's claim (``sla.sweep._claim``, one batch) and the plan of the exact
+    """Median time of the sweep's claim (``Timekeeper.claim``, one batch) and the plan of the exact
     SQL it sends. Every attempt runs in a transaction that is rolled back, so nothing stays locked."""
     captured: list[tuple[str, object]] = []
 
@@ -320,7 +320,7 @@ def time_claim(services: Aduan, now: datetime) -> tuple[float, list[str]]:
             with services.sessions() as db:
                 db.connection()  # begin outside the timed region
                 started = time.perf_counter()
-                rows = _claim(db, now, BATCH)
+                rows = services.timekeeper.claim(db, now, BATCH)
                 timings.append(1000 * (time.perf_counter() - started))
                 check(len(rows) == BATCH, f"claimed {len(rows)} rows, expected a full batch of {BATCH}")
                 db.rollback()

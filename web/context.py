@@ -3,15 +3,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from flask import current_app, request, session
 
 from workflows.accounts import credentials
-from workflows.accounts.models import User
 from workflows.accounts.users import officer
 from workflows.db import Session, transaction
 from workflows.errors import Unauthorized
 from workflows.service import Aduan
+
+if TYPE_CHECKING:
+    from workflows.accounts.models import User
 
 
 def services() -> Aduan:

@@ -15,6 +15,12 @@ STATUS = {
     "diarsipkan": _l("Archived"),
 }
 
+# "diselesaikan" is both "followed up, waiting for the reporter" and "closed": the pages say which.
+RESOLVED_STAGE = {
+    False: _l("waiting for the reporter's response"),
+    True: _l("closed"),
+}
+
 TYPE = {
     "pengaduan": _l("Complaint"),
     "aspirasi": _l("Aspiration"),

@@ -82,6 +82,10 @@ class AwaitingReply(Schema):
     form = fields.Dict(allow_none=True)
 
 
+CLOSED_HELP = ("the complaint's process has ended (closed after the reporter's rating or when no reply came "
+               "in time, or archived); status 'diselesaikan' with closed false is waiting for the reporter")
+
+
 class PublicComplaintOut(Schema):
     tracking_id = fields.String()
     type = fields.String()
@@ -90,6 +94,7 @@ class PublicComplaintOut(Schema):
     instansi = fields.String()
     region = fields.String()
     created_at = fields.DateTime()
+    closed = fields.Boolean(metadata={"description": CLOSED_HELP})
     closed_at = fields.DateTime(allow_none=True)
     confidential = fields.Boolean()
     anonymous = fields.Boolean()
@@ -142,6 +147,7 @@ class OfficerComplaintOut(Schema):
     unit = fields.Nested(NamedRef, allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    closed = fields.Boolean(metadata={"description": CLOSED_HELP})
     closed_at = fields.DateTime(allow_none=True)
     reporter = fields.Dict(allow_none=True)
     open_tasks = fields.List(fields.Nested(OpenTask))
@@ -286,7 +292,8 @@ class MonevFiguresOut(Schema):
     deferred = fields.Integer(metadata={"description": "waiting for the reporter (dipending)"})
     dispatched = fields.Integer(metadata={"description": "dispatched, in progress or followed up"})
     followed_up = fields.Integer()
-    closed = fields.Integer()
+    awaiting_reply = fields.Integer(metadata={"description": "followed up (diselesaikan), waiting for the reporter's response"})
+    closed = fields.Integer(metadata={"description": "followed up and closed (diselesaikan, process ended)"})
     reopened = fields.Integer()
     rated = fields.Integer()
     rated_sangat_puas = fields.Integer()

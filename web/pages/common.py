@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,6 @@ from babel.dates import format_datetime
 from flask import g, redirect, request, session, url_for
 from flask_babel import get_locale
 
-from workflows.accounts.models import User
 from workflows.accounts.users import by_id, officer
 from workflows.errors import DomainError, Invalid
 from workflows.notifications import inbox
@@ -20,6 +19,9 @@ from workflows.org import queries as org
 
 from ..context import unit_of_work
 from ..messages import field_message, message
+
+if TYPE_CHECKING:
+    from workflows.accounts.models import User
 
 ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 

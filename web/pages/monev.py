@@ -119,7 +119,7 @@ def _choices(db, user, result) -> dict:
     return {"provinces": provinces, "instansi_choices": instansi}
 
 
-CSV_COLUMNS = ("received", "archived", "waiting", "deferred", "dispatched", "followed_up", "closed",
+CSV_COLUMNS = ("received", "archived", "waiting", "deferred", "dispatched", "followed_up", "awaiting_reply", "closed",
                "reopened", "follow_up_share", "settled_share", "verify_days", "verify_on_time",
                "follow_up_days", "follow_up_on_time", "satisfaction", "reopen_rate", "admins",
                "admins_active", "account_activity")

@@ -35,7 +35,7 @@ class Complaint(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
     # Milestones for monitoring (monev), written when the status first reaches them
-    # (workflows/milestones.py). Durations are working seconds by the region's calendar.
+    # (workflows/sla/milestones.py). Durations are working seconds by the region's calendar.
     received_on: Mapped[date]  # the day it arrived, in its region's time zone
     verified_at: Mapped[datetime | None]  # first decision: dispatched or archived
     verify_seconds: Mapped[int | None]

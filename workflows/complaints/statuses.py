@@ -1,4 +1,4 @@
-"""The published LAPOR! statuses (DOMAIN.md). The diagram names them on its tasks and end events."""
+"""The published LAPOR! statuses (docs/domain.md). The diagram names them on its tasks and end events."""
 from __future__ import annotations
 
 BELUM_DIPROSES = "belum_diproses"

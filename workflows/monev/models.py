@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..orm import Base
 
 COUNTS = ("received", "archived", "waiting", "deferred", "verified", "verified_late", "verify_timed",
-          "dispatched", "followed_up", "follow_up_late", "follow_up_timed", "closed", "reopened", "rated_sangat_puas", "rated_puas",
+          "dispatched", "followed_up", "follow_up_late", "follow_up_timed", "awaiting_reply", "closed", "reopened", "rated_sangat_puas", "rated_puas",
           "rated_cukup_puas", "rated_tidak_puas")
 SUMS = ("verify_seconds", "follow_up_seconds")
 
@@ -36,7 +36,8 @@ class MonevDaily(Base):
     follow_up_late: Mapped[int] = mapped_column(default=0)
     follow_up_timed: Mapped[int] = mapped_column(default=0)
     follow_up_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
-    closed: Mapped[int] = mapped_column(default=0)
+    awaiting_reply: Mapped[int] = mapped_column(default=0)  # followed up, the reporter may still respond
+    closed: Mapped[int] = mapped_column(default=0)  # followed up and closed (rated, or no reply in time)
     reopened: Mapped[int] = mapped_column(default=0)
     rated_sangat_puas: Mapped[int] = mapped_column(default=0)
     rated_puas: Mapped[int] = mapped_column(default=0)

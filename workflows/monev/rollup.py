@@ -52,6 +52,7 @@ _COLUMNS = {
     "follow_up_late": _count(_c.follow_up_late.is_(True)),
     "follow_up_timed": _count(_c.follow_up_seconds.is_not(None)),
     "follow_up_seconds": func.coalesce(func.sum(_c.follow_up_seconds), 0),
+    "awaiting_reply": _count((_c.status == statuses.DISELESAIKAN) & _c.closed_at.is_(None)),
     "closed": _count((_c.status == statuses.DISELESAIKAN) & _c.closed_at.is_not(None)),
     "reopened": func.coalesce(func.sum(_c.reopened), 0),
     "rated_sangat_puas": _count(_c.rating == "sangat_puas"),
