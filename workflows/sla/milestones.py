@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ..complaints import statuses
 from ..complaints.models import Complaint
 from .models import SlaBreach
-from .policy import SlaPolicy
+from .policy import FOLLOW_UP, VERIFY, SlaPolicy
 
 DECIDED = (statuses.DIDISPOSISI, statuses.DALAM_PROSES, statuses.DIARSIPKAN)
 DISPATCHED = (statuses.DIDISPOSISI, statuses.DALAM_PROSES)
@@ -32,13 +32,13 @@ def record(session: Session, policy: SlaPolicy, complaint: Complaint, old: str |
     if complaint.verified_at is None and new in DECIDED:
         complaint.verified_at = now
         complaint.verify_seconds = _working_seconds(policy, complaint, complaint.created_at, now)
-        complaint.verify_late = _breached(session, complaint, "verify")
+        complaint.verify_late = _breached(session, complaint, VERIFY)
     if complaint.dispatched_at is None and new in DISPATCHED:
         complaint.dispatched_at = now
     if new == statuses.DISELESAIKAN and complaint.dispatched_at is not None and complaint.followed_up_at is None:
         complaint.followed_up_at = now
         complaint.follow_up_seconds = _working_seconds(policy, complaint, complaint.dispatched_at, now)
-        complaint.follow_up_late = _breached(session, complaint, "follow_up")
+        complaint.follow_up_late = _breached(session, complaint, FOLLOW_UP)
     if old == statuses.DISELESAIKAN and new in DISPATCHED:
         complaint.reopened = (complaint.reopened or 0) + 1
 

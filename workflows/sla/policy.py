@@ -20,9 +20,13 @@ from sla.calendar import BusinessCalendar, Limit
 from ..org.models import Region
 from .models import CalendarOverride, EscalationLevel, SlaLimit
 
-DEFAULT_LIMITS = {("verify", ""): "3WD", ("follow_up", "ringan"): "3WH", ("follow_up", "normatif"): "5WD",
-                  ("follow_up", "tanpa_pemeriksaan"): "14WD", ("follow_up", "pemeriksaan"): "60WD",
-                  ("reporter_reply", ""): "10WD"}
+# The regulated steps (docs/domain.md): the diagram's timers name them (``sla_step``, ``sla_due("...")``)
+# and monev measures the first two.
+VERIFY, FOLLOW_UP, REPORTER_REPLY = "verify", "follow_up", "reporter_reply"
+DEFAULT_LIMITS = {(VERIFY, ""): "3WD", (FOLLOW_UP, "ringan"): "3WH", (FOLLOW_UP, "normatif"): "5WD",
+                  (FOLLOW_UP, "tanpa_pemeriksaan"): "14WD", (FOLLOW_UP, "pemeriksaan"): "60WD",
+                  (REPORTER_REPLY, ""): "10WD"}
+TIERED_STEPS = frozenset(step for step, tier in DEFAULT_LIMITS if tier)  # limits per follow-up tier
 DEFAULT_TIER = "normatif"
 
 
@@ -65,7 +69,7 @@ class SlaPolicy:
 
     def limit(self, region_id: int | None, step: str, tier: str | None = None) -> Limit:
         snap = self._snap()
-        tier = (tier or DEFAULT_TIER) if step == "follow_up" else ""
+        tier = (tier or DEFAULT_TIER) if step in TIERED_STEPS else ""
         for scope in self._lineage(snap, region_id):
             text = snap.limits.get((scope, step, tier))
             if text:

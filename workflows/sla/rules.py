@@ -12,7 +12,7 @@ from ..accounts.roles import OFFICER_ROLES
 from ..errors import Invalid, NotFound
 from ..org.models import Region
 from .models import CalendarOverride, EscalationLevel, SlaLimit
-from .policy import DEFAULT_LIMITS
+from .policy import DEFAULT_LIMITS, TIERED_STEPS
 
 STEPS = sorted({step for step, _tier in DEFAULT_LIMITS})
 TIERS = sorted({tier for _step, tier in DEFAULT_LIMITS if tier})
@@ -31,7 +31,7 @@ def set_limit(session: Session, step: str, limit: str, tier: str = "", region: R
     errors = {}
     if step not in STEPS:
         errors["step"] = [("not_one_of", {"choices": STEPS})]
-    if step == "follow_up" and tier not in TIERS:
+    if step in TIERED_STEPS and tier not in TIERS:
         errors["tier"] = [("not_one_of", {"choices": TIERS})]
     try:
         parsed = Limit.parse(limit)
@@ -39,7 +39,7 @@ def set_limit(session: Session, step: str, limit: str, tier: str = "", region: R
         errors["limit"] = [("not_one_of", {"choices": ["<n>WD", "<n>WH"]})]
     if errors:
         raise Invalid(errors)
-    tier = tier if step == "follow_up" else ""
+    tier = tier if step in TIERED_STEPS else ""
     region_id = region.id if region else None
     row = session.scalars(select(SlaLimit).where(SlaLimit.region_id.is_(region_id) if region_id is None
                                                  else SlaLimit.region_id == region_id,
