@@ -105,12 +105,8 @@ class Registry:
 
     def forms_of_complaint(self, session: Session, complaint_id: int) -> dict[str, dict]:
         """The forms of the user tasks of the version a complaint runs on, by task name."""
-        # The instance is often in this session already (a reply answers with the public view).
-        definition_id = next((obj.definition_id for obj in session.identity_map.values()
-                              if isinstance(obj, ProcessInstance) and obj.complaint_id == complaint_id), None)
-        if definition_id is None:
-            definition_id = session.scalar(select(ProcessInstance.definition_id).where(
-                ProcessInstance.complaint_id == complaint_id))
+        definition_id = session.scalar(select(ProcessInstance.definition_id).where(
+            ProcessInstance.complaint_id == complaint_id))
         if definition_id is None:
             return {}
         return self.engine.forms(self.loaded_by_id(session, definition_id))
