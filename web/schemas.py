@@ -181,11 +181,12 @@ class TaskOut(Schema):
     due_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     complaint_id = fields.Integer()
-    tracking_id = fields.String()
-    complaint_title = fields.String()
-    category = fields.String()
-    status = fields.String()
-    form = fields.Dict(allow_none=True)
+    tracking_id = fields.String(attribute="complaint.tracking_id")
+    complaint_title = fields.String(attribute="complaint.title")
+    category = fields.String(attribute="complaint.category")
+    status = fields.String(attribute="complaint.status", metadata={"description": "the complaint's status"})
+    form = fields.Function(lambda task: getattr(task, "form", None), allow_none=True,
+                           metadata={"description": "the form to complete (one task's view only)"})
 
 
 class DelegateIn(Schema):

@@ -14,14 +14,6 @@ from ..schemas import ColleagueOut, DelegateIn, FormValues, TaskOut, TaskQueryIn
 blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="Task list")
 
 
-def task_out(task, complaint, form=None) -> dict:
-    return {"id": task.id, "name": task.name, "title": task.title, "role": task.role, "state": task.state,
-            "assignee_id": task.assignee_id, "instansi_id": task.instansi_id, "unit_id": task.unit_id,
-            "due_at": task.due_at, "created_at": task.created_at, "complaint_id": complaint.id,
-            "tracking_id": complaint.tracking_id, "complaint_title": complaint.title,
-            "category": complaint.category, "status": complaint.status, "form": form}
-
-
 @blp.route("")
 class TaskList(MethodView):
     @blp.arguments(TaskQueryIn, location="query")
@@ -35,7 +27,7 @@ class TaskList(MethodView):
             user = current_user(db)
             wanted = TaskQuery(**query)
             rows, total = tasks.page_for(db, user, wanted)
-            return [task_out(t, c) for t, c in rows], 200, {"X-Total-Count": str(total)}
+            return [t for t, _c in rows], 200, {"X-Total-Count": str(total)}
 
 
 @blp.route("/<int:task_id>")
@@ -49,7 +41,7 @@ class TaskDetail(MethodView):
             task = tasks.get(db, task_id)
             if not task_visible_to(user, task):
                 raise Forbidden("this task belongs to another role or instansi")
-            return task_out(task, task.complaint, tasks.form(db, task))
+            return tasks.with_form(db, task)
 
 
 def _act(task_id: int, action: str, data=None) -> dict:
@@ -60,7 +52,7 @@ def _act(task_id: int, action: str, data=None) -> dict:
             task = tasks.complete(db, task_id, user, data)
         else:
             task = getattr(tasks, action)(db, task_id, user)
-        return task_out(task, task.complaint)
+        return task
 
 
 @blp.route("/<int:task_id>/claim")
@@ -94,8 +86,7 @@ class Delegate(MethodView):
         """Hand the task to a colleague in its scope (the holder, or an admin); 409 if it changed hands."""
         tasks = services().tasks
         with unit_of_work() as db:
-            task = tasks.delegate(db, task_id, current_user(db), body["user_id"])
-            return task_out(task, task.complaint)
+            return tasks.delegate(db, task_id, current_user(db), body["user_id"])
 
 
 @blp.route("/<int:task_id>/colleagues")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from ..accounts.models import User
 from ..accounts.scope import task_scope_filter
@@ -48,9 +48,10 @@ def list_for(session: Session, user: User, query: TaskQuery, now: datetime) -> l
         return []
     due = HumanTask.due_at.desc() if query.sort == "-due" else HumanTask.due_at
     tiebreak = HumanTask.id.desc() if query.sort == "-due" else HumanTask.id
-    stmt = (stmt.add_columns(Complaint).order_by(HumanTask.due_at.is_(None), due, tiebreak)
+    # The complaint comes with its task (``task.complaint``), read by the same query.
+    stmt = (stmt.options(contains_eager(HumanTask.complaint)).order_by(HumanTask.due_at.is_(None), due, tiebreak)
             .limit(query.limit).offset(query.offset))
-    return [(t, c) for t, c in session.execute(stmt)]
+    return [(t, t.complaint) for t in session.scalars(stmt)]
 
 
 def count_for(session: Session, user: User, query: TaskQuery, now: datetime) -> int:

@@ -7,6 +7,7 @@ engine once: the task is found, its answer validated and checked, and the proces
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
@@ -36,6 +37,17 @@ from .queries import TaskQuery
 RACE_MESSAGE = "this complaint was changed by someone else at the same time; reload and try again"
 
 
+@dataclass(frozen=True)
+class TaskWithForm:
+    """A task as its page or API shows it: the row, and the form to complete it with (from the
+    diagram; None when it is not open)."""
+    task: HumanTask
+    form: dict[str, Any] | None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.task, name)
+
+
 class ProcessError(DomainError):
     """The process refused to continue (e.g. a diagram script the sandbox rejected)."""
     status, code = 422, "process_error"
@@ -60,6 +72,9 @@ class Tasks:
     @staticmethod
     def get(session: Session, task_id: int) -> HumanTask:
         return queries.get(session, task_id)
+
+    def with_form(self, session: Session, task: HumanTask) -> TaskWithForm:
+        return TaskWithForm(task, self.form(session, task))
 
     def form(self, session: Session, task: HumanTask) -> dict[str, Any] | None:
         if task.state != OPEN:
