@@ -39,8 +39,9 @@ def sync(session: Session, policy: SlaPolicy, complaint: Complaint, instance: Pr
          new: bool = False, firing: Deadline | None = None, fired_at: datetime | None = None) -> bool:
     """Bring the instance's timer and reminder rows in step with its waiting timers. ``new``: the
     instance has no rows yet. ``firing``: the timer row being fired now is marked ``fired`` instead
-    of ``cancelled`` (at ``fired_at``) when its timer is gone, so it is written once. Returns whether the instance has a pending
-    escalation deadline (read in the same query), so ending escalations can be skipped if not."""
+    of ``cancelled`` (at ``fired_at``) when its timer is gone, so it is written once. Returns whether
+    the instance has a pending escalation deadline (read in the same query), so ending escalations
+    can be skipped if not. Reminders go only to timers on an officer's step (:func:`on_officer_step`)."""
     wanted: dict[str, tuple[str, PendingTimer]] = {}
     for timer in timers:
         wanted[f"timer:{timer.id}"] = ("timer", timer)
