@@ -13,7 +13,11 @@ BPMN_DIST    := node_modules/bpmn-js/dist
 ADUAN_CHROMIUM ?= /usr/bin/chromium
 export ADUAN_CHROMIUM
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_INSTALL  := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
+# Another apt/dpkg run (unattended upgrades, a second install) holds the lock: wait for it up to
+# 10 minutes instead of failing at once.
+APT_LOCK     := -o DPkg::Lock::Timeout=600
+APT_INSTALL  := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get $(APT_LOCK) install -y --no-install-recommends
+APT_UPDATE   := $(SUDO) apt-get $(APT_LOCK) update
 
 .PHONY: install run serve test test-sqlite migrate seed bench clean static chromium screenshots
 
@@ -30,7 +34,7 @@ install: $(STAMP)
 # npm ci only when package.json/package-lock.json changed since the last install (npm ci empties
 # node_modules first, so the stamp goes with it).
 $(NPM_STAMP): package.json package-lock.json
-	@command -v npm >/dev/null || $(APT_INSTALL) nodejs npm || { $(SUDO) apt-get update && $(APT_INSTALL) nodejs npm; }
+	@command -v npm >/dev/null || $(APT_INSTALL) nodejs npm || { $(APT_UPDATE) && $(APT_INSTALL) nodejs npm; }
 	npm ci --no-audit --no-fund
 	touch $(NPM_STAMP)
 
@@ -49,7 +53,7 @@ static: $(VENDOR_STAMP)
 # Debian's Chromium for the browser tests (Playwright's own browser download cannot work here);
 # tests/browser launch $(ADUAN_CHROMIUM).
 chromium:
-	@test -x $(ADUAN_CHROMIUM) || $(APT_INSTALL) chromium || { $(SUDO) apt-get update && $(APT_INSTALL) chromium; }
+	@test -x $(ADUAN_CHROMIUM) || $(APT_INSTALL) chromium || { $(APT_UPDATE) && $(APT_INSTALL) chromium; }
 
 migrate: install
 	$(BIN)/aduan init-db
