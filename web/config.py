@@ -6,6 +6,15 @@ import secrets
 from pathlib import Path
 
 
+# Only this site's own scripts, styles, fonts and images: bpmn-js and the page scripts are served
+# from /static, and no page has an inline script, style or event handler (tests/browser/test_csp.py
+# opens every page in Chromium and fails on any violation). ADUAN_CSP replaces it (e.g. to allow a
+# map tile server).
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+       "frame-ancestors 'none'")
+
+
 def from_env() -> dict:
     secret = os.environ.get("SECRET_KEY") or os.environ.get("ADUAN_SECRET_KEY")
     if not secret:
@@ -20,6 +29,7 @@ def from_env() -> dict:
         "SECRET_KEY": secret,
         "DATABASE_URL": os.environ.get("DATABASE_URL"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("ADUAN_MAX_BODY_BYTES", 1_000_000)),
+        "CONTENT_SECURITY_POLICY": os.environ.get("ADUAN_CSP", CSP),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("ADUAN_SECURE_COOKIES", "1") == "1",  # HTTPS only unless told

@@ -78,7 +78,10 @@ def init_app(app: Flask) -> None:
         if _page_request():
             text = {404: "not found", 405: "method not allowed", 413: "request body too large",
                     403: "you may not open this page"}.get(exc.code, exc.description or exc.name)
-            return page_error(exc.code or 500, "http_error", text)
+            answer = page_error(exc.code or 500, "http_error", text)
+            if not isinstance(answer, tuple):  # a redirect to the login page
+                return answer
+            return (*answer, [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"])
         if exc.code == 422 and "messages" in data:
             return error_response(422, "invalid", "invalid input", _flatten_webargs(data["messages"]))
         if exc.code == 400 and "messages" in data:
@@ -86,7 +89,11 @@ def init_app(app: Flask) -> None:
         code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.code, "http_error")
         text = {404: "not found", 405: "method not allowed", 413: "request body too large"}.get(
             exc.code, exc.description or exc.name)
-        return error_response(exc.code or 500, code, text)
+        body, status = error_response(exc.code or 500, code, text)
+        for name, value in exc.get_headers():  # e.g. Allow on a 405
+            if name.lower() != "content-type":
+                body.headers[name] = value
+        return body, status
 
     @app.errorhandler(DatabaseError)
     def _database(exc: DatabaseError):

@@ -101,7 +101,6 @@ class PublicComplaintOut(Schema):
     title = fields.String(allow_none=True)
     description = fields.String(allow_none=True)
     location = fields.String(allow_none=True)
-    reporter_name = fields.String(allow_none=True)
     rating = fields.String(allow_none=True)
     timeline = fields.List(fields.Nested(TimelineEntry))
     awaiting_reply = fields.Nested(AwaitingReply, allow_none=True)

@@ -36,9 +36,10 @@ def is_closed(complaint: Complaint) -> bool:
 
 def public_view(session: Session, registry: Registry, complaint: Complaint, reporter: bool = False,
                 form_of: Callable[[HumanTask], dict[str, Any] | None] | None = None) -> dict[str, Any]:
-    """What anyone with the tracking ID may see. Confidential complaints show no content;
-    anonymous ones no name. With the reporter token, the reporter also sees what awaits them."""
-    contact = session.get(ReporterContact, complaint.id)
+    """What anyone with the tracking ID may see, the same as the tracking page shows: never who
+    reported (the reporter's identity is for the officers in scope, see :func:`officer_view`);
+    a confidential complaint shows no content. With the reporter token, the reporter also sees
+    their own report's content and what awaits them."""
     hide_content = complaint.confidential and not reporter
     view: dict[str, Any] = {
         "tracking_id": complaint.tracking_id,
@@ -56,7 +57,6 @@ def public_view(session: Session, registry: Registry, complaint: Complaint, repo
         "title": None if hide_content else complaint.title,
         "description": None if hide_content else complaint.description,
         "location": None if hide_content else complaint.location,
-        "reporter_name": None if complaint.anonymous or contact is None else contact.name,
         "rating": complaint.rating,
         "timeline": timeline(session, registry, complaint, public=True, hide_content=hide_content),
         "awaiting_reply": None,
