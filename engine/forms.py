@@ -13,11 +13,14 @@ two properties that a designer sets in the properties panel:
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 TEXT_LIMIT = 20_000  # hard ceiling for any string field without its own maxlength
+INTEGER_LIMIT = 2**63 - 1  # a "long" field holds a 64-bit integer; record ids are smaller still
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL, lone UTF-16 surrogates: no database stores them
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ def _coerce(f: dict[str, Any], value: Any) -> tuple[Any, FieldError | None]:
         if not isinstance(value, str):
             return None, FieldError("not_a_string")
         value = value.strip()
+        if _UNSTORABLE.search(value):
+            return None, FieldError("invalid_characters")
         limit = f.get("maxlength", TEXT_LIMIT)
         if len(value) > limit:
             return None, FieldError("too_long", {"max": limit})
@@ -82,6 +87,8 @@ def _coerce(f: dict[str, Any], value: Any) -> tuple[Any, FieldError | None]:
                 value = int(value.strip())
             else:
                 return None, FieldError("not_an_integer")
+        if not -INTEGER_LIMIT <= value <= INTEGER_LIMIT:
+            return None, FieldError("not_an_integer")
         if "min" in f and value < f["min"]:
             return None, FieldError("too_small", {"min": f["min"]})
         if "max" in f and value > f["max"]:

@@ -5,6 +5,9 @@ from typing import Any
 
 from flask import Flask
 from flask_smorest import Api
+from werkzeug.routing import IntegerConverter
+
+from workflows.ids import MAX_ID
 
 from workflows.service import Aduan
 
@@ -12,8 +15,18 @@ from . import config, errors, i18n, pages
 from .api import auth, complaints, monev, notifications, reference, tasks, users
 
 
+class RecordId(IntegerConverter):
+    """``<int:...>`` in every route: 0..2^31-1, so an id no record can have is a 404 at routing,
+    never a query the database refuses."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def create_app(overrides: dict[str, Any] | None = None, services: Aduan | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
+    app.url_map.converters["int"] = RecordId
     app.config.update(config.from_env())
     app.config.update(overrides or {})
     app.extensions["aduan"] = services or Aduan(app.config.get("DATABASE_URL"))

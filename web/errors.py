@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from workflows.db import DatabaseError, is_write_conflict
+from workflows.db import DatabaseError, UnstorableInput, is_write_conflict
 from workflows.errors import DomainError, Invalid
 from workflows.tasks.service import RACE_MESSAGE
 
@@ -105,6 +105,24 @@ def init_app(app: Flask) -> None:
             return error_response(409, "conflict", RACE_MESSAGE)
         log.exception("database error")
         return error_response(503, "database_unavailable", "internal error")
+
+    @app.errorhandler(RecursionError)
+    def _too_deep(exc: RecursionError):
+        # e.g. a JSON body of 50,000 nested arrays: the parser gives up, the request is refused
+        if _page_request():
+            return page_error(400, "bad_request", "the request body nests too deeply")
+        return error_response(400, "bad_request", "the request body nests too deeply")
+
+    def _unstorable(exc: Exception):
+        # A safety net: the edges refuse such input field by field; whatever slipped through is
+        # refused as a whole instead of answered with a 500.
+        log.warning("input the database could not store: %s", exc)
+        if _page_request():
+            return page_error(400, "bad_request", "the request could not be stored as sent")
+        return error_response(400, "bad_request", "the request could not be stored as sent")
+
+    for kind in UnstorableInput:
+        app.register_error_handler(kind, _unstorable)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

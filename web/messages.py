@@ -40,6 +40,7 @@ FIELD_MESSAGES = {
                                     allowed=p.get("allowed")),
     "empty_file": lambda p: _("%(file)s is empty.", file=p.get("file")),
     "invalid_value": lambda p: _("Not a valid value."),
+    "invalid_characters": lambda p: _("Contains a character that is not allowed (NUL or broken Unicode)."),
     "before_start": lambda p: _("The end of the period must not be before its start."),
     "period_too_long": lambda p: _("At most %(days)s days at once.", days=p.get("days")),
     "invalid_diagram": lambda p: _("The diagram cannot be deployed: %(reason)s", reason=p.get("reason")),
@@ -111,6 +112,10 @@ for _text in (
     "Not a valid mapping type.",
     "Field may not be null.",
     "String does not match expected pattern.",
+    "Must be a record id: a whole number from 1 to 2147483647.",
+    "Contains a character that is not allowed (NUL or broken Unicode).",
+    "the request body nests too deeply",
+    "the request could not be stored as sent",
 ):
     MESSAGES[_text] = (lambda t: lambda: _(t))(_text)
 

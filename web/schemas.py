@@ -1,15 +1,59 @@
 """Marshmallow schemas: the shapes of the JSON API (and of its OpenAPI document)."""
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
 from workflows.complaints.statuses import ALL as STATUSES
 from workflows.complaints.statuses import COMPLAINT_TYPES
 from workflows.monev.indicators import INDICATORS as MONEV_INDICATORS
+from workflows.ids import MAX_ID
 from workflows.tasks.queries import DUE_FILTERS, SORTS
+from workflows.text import storable
+
+ID_ERROR = "Must be a record id: a whole number from 1 to 2147483647."
+UNSTORABLE_ERROR = "Contains a character that is not allowed (NUL or broken Unicode)."
 
 
-class LoginIn(Schema):
+def Id(**kwargs) -> fields.Integer:
+    """A record id: 1..2^31-1 (ids are 32-bit integers), anything else is refused at the field."""
+    kwargs.setdefault("strict", True)
+    return fields.Integer(validate=validate.Range(1, MAX_ID, error=ID_ERROR),
+                          metadata={"minimum": 1, "maximum": MAX_ID, **kwargs.pop("metadata", {})}, **kwargs)
+
+
+def _unstorable(value, path: str, found: dict[str, list[str]], depth: int = 0) -> None:
+    if depth > 20:
+        return
+    if isinstance(value, str):
+        if not storable(value):
+            found.setdefault(path, []).append(UNSTORABLE_ERROR)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and not storable(key):
+                found.setdefault(path or "_body", []).append(UNSTORABLE_ERROR)
+            else:
+                _unstorable(item, name, found, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _unstorable(item, path, found, depth + 1)
+
+
+class In(Schema):
+    """What every input schema refuses before anything else: text no database can store (a NUL
+    character, a lone UTF-16 surrogate), anywhere in the input, named by its field."""
+
+    @pre_load
+    def _refuse_unstorable_text(self, data, **_kwargs):
+        found: dict[str, list[str]] = {}
+        lists = getattr(data, "getlist", None)  # a query string or form: every value of every key
+        _unstorable({key: lists(key) for key in data} if lists else data, "", found)
+        if found:
+            raise ValidationError(found)
+        return data
+
+
+class LoginIn(In):
     username = fields.String(required=True, validate=validate.Length(1, 80))
     password = fields.String(required=True, validate=validate.Length(1, 200), load_only=True)
 
@@ -29,14 +73,14 @@ class LoginOut(Schema):
     user = fields.Nested(UserOut)
 
 
-class ComplaintIn(Schema):
+class ComplaintIn(In):
     type = fields.String(required=True, validate=validate.OneOf(COMPLAINT_TYPES))
     category = fields.String(required=True, validate=validate.Length(1, 60))
     title = fields.String(required=True, validate=validate.Length(3, 200))
     description = fields.String(required=True, validate=validate.Length(10, 10_000))
     location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
-    region_id = fields.Integer(required=True, strict=True)
-    instansi_id = fields.Integer(required=True, strict=True)
+    region_id = Id(required=True)
+    instansi_id = Id(required=True)
     anonymous = fields.Boolean(load_default=False)
     confidential = fields.Boolean(load_default=False)
     reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
@@ -51,7 +95,7 @@ class SubmittedOut(Schema):
     status = fields.String()
 
 
-class FormValues(Schema):
+class FormValues(In):
     data = fields.Dict(keys=fields.String(), required=True,
                        metadata={"description": "Values for the fields of the task's form"})
 
@@ -60,7 +104,7 @@ class ReplyIn(FormValues):
     token = fields.String(required=True, validate=validate.Length(1, 200))
 
 
-class TrackQuery(Schema):
+class TrackQuery(In):
     token = fields.String(load_default=None)
 
 
@@ -154,7 +198,7 @@ class OfficerComplaintOut(Schema):
     timeline = fields.List(fields.Nested(TimelineEntry))
 
 
-class TaskQueryIn(Schema):
+class TaskQueryIn(In):
     mine = fields.Boolean(load_default=True)
     group = fields.Boolean(load_default=True)
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
@@ -188,8 +232,8 @@ class TaskOut(Schema):
                            metadata={"description": "the form to complete (one task's view only)"})
 
 
-class DelegateIn(Schema):
-    user_id = fields.Integer(required=True, strict=True, metadata={"description": "The colleague's user id"})
+class DelegateIn(In):
+    user_id = Id(required=True, metadata={"description": "The colleague's user id"})
 
 
 class ColleagueOut(Schema):
@@ -204,25 +248,25 @@ class ManagedUserOut(UserOut):
     last_login_at = fields.DateTime(allow_none=True)
 
 
-class NewUserIn(Schema):
+class NewUserIn(In):
     """Checked by the domain (all field problems at once); here only the types."""
     username = fields.String(required=True)
     full_name = fields.String(required=True)
     password = fields.String(required=True, load_only=True)
     role = fields.String(required=True)
-    instansi_id = fields.Integer(load_default=None, allow_none=True, strict=True)
-    unit_id = fields.Integer(load_default=None, allow_none=True, strict=True)
-    region_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    instansi_id = Id(load_default=None, allow_none=True)
+    unit_id = Id(load_default=None, allow_none=True)
+    region_id = Id(load_default=None, allow_none=True)
 
 
-class UserPatchIn(Schema):
+class UserPatchIn(In):
     full_name = fields.String()
     active = fields.Boolean()
     password = fields.String(load_only=True)
 
 
-class HandoverIn(Schema):
-    to_user_id = fields.Integer(required=True, strict=True)
+class HandoverIn(In):
+    to_user_id = Id(required=True)
     deactivate = fields.Boolean(load_default=True)
 
 
@@ -262,8 +306,8 @@ class NotificationOut(Schema):
     unread = fields.Boolean(metadata={"description": "Newer than what this officer marked read"})
 
 
-class MarkReadIn(Schema):
-    up_to = fields.Integer(required=True, strict=True, validate=validate.Range(0, 2**62),
+class MarkReadIn(In):
+    up_to = fields.Integer(required=True, strict=True, validate=validate.Range(0, MAX_ID, error=ID_ERROR),
                            metadata={"description": "The newest notification id the officer has seen"})
 
 
@@ -271,15 +315,15 @@ class UnreadOut(Schema):
     unread = fields.Integer()
 
 
-class MonevQueryIn(Schema):
+class MonevQueryIn(In):
     """The period (arrival days, inclusive; default: this year so far) and an optional drill-down."""
     class Meta:
         unknown = EXCLUDE  # pages carry other arguments too (lang)
 
     start = fields.Date(data_key="from", load_default=None)
     end = fields.Date(data_key="to", load_default=None)
-    province_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
-    instansi_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    province_id = Id(load_default=None, strict=False)
+    instansi_id = Id(load_default=None, strict=False)
     sort = fields.String(load_default="follow_up_share", validate=validate.OneOf(("name", *MONEV_INDICATORS)))
     desc = fields.Boolean(load_default=True)
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1000))

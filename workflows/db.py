@@ -16,6 +16,10 @@ DEFAULT_SQLITE = Path("instance") / "aduan.sqlite3"
 # deadlock). The entry points (web, CLI) map it to an answer; :func:`is_write_conflict` tells a lost
 # race from an outage.
 DatabaseError = exc.OperationalError
+# What the driver raises for a value the database cannot store or compare (a number out of range,
+# a NUL in text, text that is not valid Unicode). Input checks refuse these first; entry points map
+# whatever slips through to a 400.
+UnstorableInput = (exc.DataError, OverflowError, UnicodeEncodeError)
 # A pooled PostgreSQL connection idle longer than this is pinged (SELECT 1) before it is handed out,
 # so one the server dropped (restart, idle timeout) is replaced instead of failing a request. A
 # connection used within this window is handed out without the round trip (pool_pre_ping pinged on

@@ -8,6 +8,8 @@ from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase
 
+from .ids import MAX_ID, is_id  # noqa: F401  (re-exported for the areas)
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -42,6 +44,11 @@ JSONData = JSON().with_variant(JSONB(), "postgresql")
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime, dict[str, Any]: JSONData}
+
+
+def find(session, model, value):
+    """``session.get(model, value)`` for an id that came from outside: None when it cannot be an id."""
+    return session.get(model, value) if is_id(value) else None
 
 
 def utcnow() -> datetime:

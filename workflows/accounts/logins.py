@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..clock import Clock
 from ..db import transaction
 from ..errors import TooManyAttempts, Unauthorized
+from ..text import scrub, storable
 from . import credentials
 from .models import LoginFailure, User
 
@@ -38,10 +39,12 @@ class LoginGuard:
     def login(self, username: str, password: str, ip: str | None) -> User:
         """The officer, with ``last_login_at`` set and their failures forgotten. Raises TooManyAttempts
         (nothing checked) or Unauthorized (the failure is recorded); runs its own transactions."""
-        name, address = username[:80], (ip or "-")[:45]
+        name, address = scrub(username[:80]), scrub((ip or "-")[:45])
         try:
             with transaction(self.sessions) as db:
                 self._refuse_if_throttled(db, name, address, self.clock())
+                if not storable(username) or not storable(password):  # no account has such a name
+                    raise Unauthorized("wrong username or password")
                 user = credentials.authenticate(db, username, password, self.clock)
                 db.execute(delete(LoginFailure).where(LoginFailure.username == name))
             return user

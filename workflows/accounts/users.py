@@ -22,6 +22,7 @@ from ..clock import Clock
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..notifications import inbox
 from ..org.models import Instansi, Region, Unit
+from ..orm import find
 from ..tasks.models import HumanTask
 from .credentials import hash_password
 from .models import ApiToken, User
@@ -105,12 +106,12 @@ def _revoke_tokens(session: Session, user: User) -> None:
 
 
 def by_id(session: Session, user_id: int) -> User | None:
-    return session.get(User, user_id)
+    return find(session, User, user_id)
 
 
 def officer(session: Session, user_id: int) -> User | None:
     """The officer with this id, if the account exists and is active."""
-    user = session.get(User, user_id)
+    user = find(session, User, user_id)
     return user if user is not None and user.active else None
 
 
@@ -128,7 +129,7 @@ class Users:
         return roles
 
     def _get(self, session: Session, admin: User, user_id: int) -> User:
-        user = session.get(User, user_id)
+        user = find(session, User, user_id)
         if user is None:
             raise NotFound("user not found")
         if not may_manage(admin, user):
@@ -187,7 +188,7 @@ class Users:
         if role == ADMIN_NASIONAL:
             return {"region_id": None, "instansi_id": None, "unit_id": None}
         if role == ADMIN_KOORDINATOR:
-            region = session.get(Region, new.region_id) if new.region_id is not None else None
+            region = find(session, Region, new.region_id)
             if new.region_id is None:
                 errors["region_id"] = [("required", {})]
             elif region is None:
@@ -196,7 +197,7 @@ class Users:
                 errors["region_id"] = [("not_a_province", {})]
             return {"region_id": new.region_id, "instansi_id": None, "unit_id": None}
         if role == ADMIN_INSTANSI:
-            instansi = session.get(Instansi, new.instansi_id) if new.instansi_id is not None else None
+            instansi = find(session, Instansi, new.instansi_id)
             if new.instansi_id is None:
                 errors["instansi_id"] = [("required", {})]
             elif instansi is None:
@@ -206,7 +207,7 @@ class Users:
             return {"region_id": instansi.region_id if instansi else None, "instansi_id": new.instansi_id,
                     "unit_id": None}
         # pejabat_penghubung
-        unit = session.get(Unit, new.unit_id) if new.unit_id is not None else None
+        unit = find(session, Unit, new.unit_id)
         if new.unit_id is None:
             errors["unit_id"] = [("required", {})]
         elif unit is None:
@@ -250,7 +251,7 @@ class Users:
         leaver = self._get(session, admin, from_user_id)
         if to_user_id == leaver.id:
             raise Invalid({"to_user_id": [("same_user", {})]})
-        successor = session.get(User, to_user_id)
+        successor = find(session, User, to_user_id)
         if successor is None:
             raise Invalid({"to_user_id": [("unknown_user", {})]})
         if not may_manage(admin, successor):

@@ -18,6 +18,8 @@ from ..accounts.scope import complaint_in_scope
 from ..clock import Clock
 from ..errors import Forbidden, Invalid, NotFound
 from ..org.models import Instansi, Region
+from ..orm import find
+from ..text import storable
 from ..processes.progress import Progress
 from ..tasks.service import Tasks
 from . import statuses, views
@@ -66,10 +68,10 @@ class Complaints:
         errors: dict[str, list[tuple[str, dict[str, Any]]]] = {}
         if new.type not in statuses.COMPLAINT_TYPES:
             errors["type"] = [("not_one_of", {"choices": list(statuses.COMPLAINT_TYPES)})]
-        region = session.get(Region, new.region_id)
+        region = find(session, Region, new.region_id)
         if region is None:
             errors["region_id"] = [("unknown_region", {})]
-        if session.get(Instansi, new.instansi_id) is None:
+        if find(session, Instansi, new.instansi_id) is None:
             errors["instansi_id"] = [("unknown_instansi", {})]
         if not new.anonymous and not (new.reporter_name or "").strip():
             errors["reporter_name"] = [("required_unless_anonymous", {})]
@@ -108,6 +110,8 @@ class Complaints:
         return complaint, token
 
     def by_tracking_id(self, session: Session, tracking_id: str) -> Complaint:
+        if len(tracking_id) > 40 or not storable(tracking_id):
+            raise NotFound("no complaint with this tracking ID")
         complaint = session.scalars(select(Complaint).where(
             Complaint.tracking_id == tracking_id.strip().upper())).first()
         if complaint is None:
@@ -126,7 +130,7 @@ class Complaints:
         return complaint
 
     def for_officer(self, session: Session, complaint_id: int, user: User) -> Complaint:
-        complaint = session.get(Complaint, complaint_id)
+        complaint = find(session, Complaint, complaint_id)
         if complaint is None:
             raise NotFound("complaint not found")
         if not complaint_in_scope(user, complaint):
@@ -138,7 +142,7 @@ class Complaints:
         return views.attachments(session, complaint)
 
     def attachment(self, session: Session, complaint: Complaint, attachment_id: int) -> Attachment:
-        item = session.get(Attachment, attachment_id)
+        item = find(session, Attachment, attachment_id)
         if item is None or item.complaint_id != complaint.id:
             raise NotFound("attachment not found")
         return item

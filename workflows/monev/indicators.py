@@ -29,6 +29,7 @@ from ..accounts.roles import ADMIN_INSTANSI, ADMIN_KOORDINATOR, ADMIN_TIER
 from ..accounts.scope import instansi_filter
 from ..errors import Forbidden, Invalid
 from ..org.models import Instansi, Region
+from ..orm import find
 from .models import COUNTS, SUMS, MonevDaily
 from .rollup import last_refreshed
 
@@ -229,10 +230,10 @@ def _scope(session: Session, user: User, query: Query) -> dict[int, tuple[str, i
 
 def _refuse_filter(session: Session, query: Query) -> None:
     if query.instansi_id is not None:
-        if session.get(Instansi, query.instansi_id) is None:
+        if find(session, Instansi, query.instansi_id) is None:
             raise Invalid({"instansi_id": [("unknown_instansi", {})]})
         raise Forbidden("this instansi is outside your scope")
-    region = session.get(Region, query.province_id)
+    region = find(session, Region, query.province_id)
     if region is None or region.parent_id is not None:
         raise Invalid({"province_id": [("unknown_region", {})]})
     raise Forbidden("this province is outside your scope")

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import User
 from ..accounts.scope import instansi_filter
+from ..orm import find
 from .models import Instansi, Region, Unit
 
 DEFAULT_ZONE = "Asia/Jakarta"  # WIB: where no region says otherwise
@@ -23,7 +24,7 @@ def provinces(session: Session, by_name: bool = False) -> list[Region]:
 
 
 def region(session: Session, region_id: int) -> Region | None:
-    return session.get(Region, region_id)
+    return find(session, Region, region_id)
 
 
 def instansi(session: Session) -> list[Instansi]:

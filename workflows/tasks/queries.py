@@ -12,6 +12,7 @@ from ..accounts.models import User
 from ..accounts.scope import task_scope_filter
 from ..complaints.models import Complaint
 from ..errors import Invalid, NotFound
+from ..orm import is_id
 from .models import HumanTask
 from .projection import OPEN
 
@@ -36,7 +37,7 @@ class TaskQuery:
 
 def get(session: Session, task_id: int) -> HumanTask:
     """The task with its complaint (one query; every action and view needs both)."""
-    task = session.get(HumanTask, task_id, options=[joinedload(HumanTask.complaint)])
+    task = session.get(HumanTask, task_id, options=[joinedload(HumanTask.complaint)]) if is_id(task_id) else None
     if task is None:
         raise NotFound("task not found")
     return task

@@ -26,6 +26,7 @@ from ..complaints.models import Complaint
 from ..errors import Conflict, DomainError, Invalid
 from ..notifications import inbox
 from ..org.models import Instansi, Unit
+from ..orm import find, is_id
 from ..processes.models import ProcessInstance
 from ..processes.progress import Progress
 from ..sla import escalations
@@ -115,7 +116,7 @@ class Tasks:
         """Hand the task to a colleague: the holder, anyone in scope while it is unclaimed, or an
         admin in scope may. 409 if the task changed hands since it was read."""
         task = self.get(session, task_id)
-        target = session.get(User, to_user_id)
+        target = find(session, User, to_user_id)
         rules.check("delegate", task, user, target)
         assert target is not None  # the rules refuse a missing target
         held_by = task.assignee_id
@@ -235,13 +236,13 @@ def _check_references(session: Session, complaint: Complaint, form: dict[str, An
         if value is None or "ref" not in field:
             continue
         if field["ref"] == "unit":
-            unit = session.get(Unit, value)
+            unit = session.get(Unit, value) if is_id(value) else None
             if unit is None or unit.instansi_id != complaint.instansi_id:
                 errors[field["id"]] = [("unknown_unit", {"instansi_id": complaint.instansi_id})]
             else:
                 found.append(unit)
         elif field["ref"] == "instansi":
-            instansi = session.get(Instansi, value)
+            instansi = session.get(Instansi, value) if is_id(value) else None
             if instansi is None:
                 errors[field["id"]] = [("unknown_instansi", {})]
             elif value == complaint.instansi_id:
