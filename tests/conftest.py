@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import uuid
 from dataclasses import dataclass
 
 import argon2
 import pytest
 import sqlalchemy as sa
+from werkzeug.serving import make_server
 
 from migrations import upgrade
 from web import create_app
@@ -169,3 +171,19 @@ def app(services, world):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def live_server(app):
+    """The `app` fixture (SQLite and PostgreSQL) served over real HTTP on 127.0.0.1:<free port>;
+    yields the base URL. Add routes to `app` before requesting it (Flask refuses new routes after
+    the first request)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="aduan-live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

@@ -8,11 +8,15 @@ from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
 
 from workflows.ids import MAX_ID
-
 from workflows.service import Aduan
 
 from . import config, errors, i18n, pages
 from .api import auth, complaints, monev, notifications, reference, tasks, users
+from .schemas import ErrorOut
+
+
+class AduanApi(Api):
+    ERROR_SCHEMA = ErrorOut  # what web/errors.py returns, declared for every error response
 
 
 class RecordId(IntegerConverter):
@@ -31,7 +35,7 @@ def create_app(overrides: dict[str, Any] | None = None, services: Aduan | None =
     app.config.update(overrides or {})
     app.extensions["aduan"] = services or Aduan(app.config.get("DATABASE_URL"))
     i18n.init_app(app)
-    api = Api(app)
+    api = AduanApi(app)
     for blueprint in (auth.blp, complaints.blp, complaints.officer_blp, tasks.blp, notifications.blp,
                       reference.blp, users.blp, monev.blp):
         api.register_blueprint(blueprint)

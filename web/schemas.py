@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
+from workflows.accounts.users import PASSWORD_MAX, PASSWORD_MIN
 from workflows.complaints.statuses import ALL as STATUSES
 from workflows.complaints.statuses import COMPLAINT_TYPES
-from workflows.monev.indicators import INDICATORS as MONEV_INDICATORS
 from workflows.ids import MAX_ID
+from workflows.monev.indicators import INDICATORS as MONEV_INDICATORS
+from workflows.monev.indicators import MAX_DAYS
 from workflows.tasks.queries import DUE_FILTERS, SORTS
 from workflows.text import storable
 
@@ -53,6 +55,23 @@ class In(Schema):
         return data
 
 
+class ErrorOut(Schema):
+    """Every error the API returns (web/errors.py): 400/422 bad input, 401, 403, 404, 405, 409, 413,
+    429 (with Retry-After), 503 when the database is unavailable."""
+    error = fields.String(required=True, metadata={
+        "description": "what went wrong, as a code: invalid, bad_request, unauthorized, forbidden, not_found, "
+                       "method_not_allowed, conflict, too_large, too_many_attempts, process_error, "
+                       "database_unavailable, csrf, internal_error"})
+    message = fields.String(required=True, metadata={
+        "description": "the same in words, in the request's language (Bahasa Indonesia unless ?lang=en "
+                       "or Accept-Language: en)"})
+    fields_ = fields.Dict(data_key="fields", keys=fields.String(), values=fields.List(fields.String()), metadata={
+        "description": "bad input: each field's problems, in words (a nested form field as data.<id>)"})
+    retry_after = fields.Integer(metadata={"description": "429: seconds until another attempt is accepted"})
+    task_state = fields.String(metadata={"description": "409: the task's state when it was already done"})
+    assignee_id = fields.Integer(metadata={"description": "409: who holds the task"})
+
+
 class LoginIn(In):
     username = fields.String(required=True, validate=validate.Length(1, 80))
     password = fields.String(required=True, validate=validate.Length(1, 200), load_only=True)
@@ -83,7 +102,8 @@ class ComplaintIn(In):
     instansi_id = Id(required=True)
     anonymous = fields.Boolean(load_default=False)
     confidential = fields.Boolean(load_default=False)
-    reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200),
+                                  metadata={"description": "required unless anonymous is true"})
     reporter_email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=200))
     reporter_phone = fields.String(load_default=None, allow_none=True,
                                    validate=validate.Regexp(r"^\+?[0-9 ()-]{6,20}$"))
@@ -248,11 +268,15 @@ class ManagedUserOut(UserOut):
     last_login_at = fields.DateTime(allow_none=True)
 
 
+PASSWORD_DOC = {"minLength": PASSWORD_MIN, "maxLength": PASSWORD_MAX,
+                "description": f"{PASSWORD_MIN} to {PASSWORD_MAX} characters"}
+
+
 class NewUserIn(In):
     """Checked by the domain (all field problems at once); here only the types."""
     username = fields.String(required=True)
     full_name = fields.String(required=True)
-    password = fields.String(required=True, load_only=True)
+    password = fields.String(required=True, load_only=True, metadata=PASSWORD_DOC)
     role = fields.String(required=True)
     instansi_id = Id(load_default=None, allow_none=True)
     unit_id = Id(load_default=None, allow_none=True)
@@ -262,7 +286,7 @@ class NewUserIn(In):
 class UserPatchIn(In):
     full_name = fields.String()
     active = fields.Boolean()
-    password = fields.String(load_only=True)
+    password = fields.String(load_only=True, metadata=PASSWORD_DOC)
 
 
 class HandoverIn(In):
@@ -320,8 +344,10 @@ class MonevQueryIn(In):
     class Meta:
         unknown = EXCLUDE  # pages carry other arguments too (lang)
 
-    start = fields.Date(data_key="from", load_default=None)
-    end = fields.Date(data_key="to", load_default=None)
+    start = fields.Date(data_key="from", load_default=None, metadata={
+        "description": f"first arrival day (default: 1 January of this year); a period covers at most {MAX_DAYS} days"})
+    end = fields.Date(data_key="to", load_default=None, metadata={
+        "description": f"last arrival day, inclusive (default: today); not before 'from', at most {MAX_DAYS} days after"})
     province_id = Id(load_default=None, strict=False)
     instansi_id = Id(load_default=None, strict=False)
     sort = fields.String(load_default="follow_up_share", validate=validate.OneOf(("name", *MONEV_INDICATORS)))

@@ -6,9 +6,7 @@ A missing browser fails the run instead of skipping the browser tests.
 
 Fixtures:
   chromium_browser  (session)  a headless Chromium, launched once
-  live_server(app)  (function) the `app` fixture (SQLite and PostgreSQL) served on 127.0.0.1:<free port>;
-                               yields the base URL. Add routes to `app` before requesting it
-                               (Flask refuses new routes after the first request).
+  live_server       (function) from tests/conftest.py: the `app` served on 127.0.0.1 over real HTTP
   page              (function) a fresh context (1280x900, locale id-ID, base_url=live_server), 10 s timeout
   phone_page        (function) the same at 390x844 with is_mobile and has_touch
 On a failing test the page's screenshot and browser console go to the test's tmp_path.
@@ -16,11 +14,9 @@ On a failing test the page's screenshot and browser console go to the test's tmp
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("ADUAN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -60,19 +56,6 @@ def chromium_browser():
             yield browser
         finally:
             browser.close()
-
-
-@pytest.fixture
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="aduan-live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def _open_page(browser, base_url: str, request, tmp_path: Path, options: dict):
