@@ -276,7 +276,7 @@ def build_templates() -> list[Template]:
                         continue
                     if action == "reply":
                         services.complaints.reply(db, tracking_id, token,
-                                                  {"satisfied": True, "rating": "puas"})
+                                                  {"satisfied": True, "rating": "puas"}, "bench")
                         continue
                     role_user = db.get(User, ids["admin"] if action == "verify" else ids["pp"])
                     task = db.scalars(select(HumanTask).where(HumanTask.complaint_id == complaint_id,

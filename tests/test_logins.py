@@ -1,4 +1,7 @@
-"""Failed logins are limited per username and per address, counted in the database by every process."""
+"""Guessing is throttled (workflows/throttle.py), counted in the database by every process:
+growing delays per username and address, a block per address that tries many usernames, a capped
+delay per username from everywhere -- so brute force is slow and nobody can lock an officer out.
+The same rules guard the reporter's secret code, per tracking ID."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -8,13 +11,14 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD
+from tests.helpers import Api
 from web import create_app
 from workflows.accounts.logins import LoginGuard
-from workflows.accounts.models import LoginFailure
 from workflows.clock import ManualClock
 from workflows.db import transaction
 from workflows.errors import TooManyAttempts, Unauthorized
 from workflows.service import Aduan
+from workflows.throttle import FailedAttempt, Limits
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -39,34 +43,51 @@ def _login(client, username: str, password: str, ip: str = "127.0.0.1"):
 
 def _failures(services, **where) -> int:
     with transaction(services.sessions) as db:
-        stmt = select(func.count()).select_from(LoginFailure)
+        stmt = select(func.count()).select_from(FailedAttempt)
         for column, value in where.items():
-            stmt = stmt.where(getattr(LoginFailure, column) == value)
+            stmt = stmt.where(getattr(FailedAttempt, column) == value)
         return db.scalar(stmt)
 
 
-def test_five_wrong_passwords_lock_the_username_until_the_oldest_leaves_the_window(clocked, clock):
+def test_after_five_wrong_passwords_each_attempt_waits_twice_as_long(clocked, clock):
     services, client = clocked
     for _ in range(5):
         assert _login(client, "admin_a", "salah-sandi").status_code == 401
-        clock.advance(minutes=1)
-    # the right password no longer helps: refused without being checked
+    # the sixth attempt from the same address must wait 1 s after the fifth: refused unchecked
     r = _login(client, "admin_a", PASSWORD)
     assert r.status_code == 429, r.json
-    assert r.json["error"] == "too_many_attempts"
-    assert r.json["retry_after"] == 10 * 60             # the first failure (5 minutes ago) leaves at 15
-    assert r.headers["Retry-After"] == "600"
-    assert _failures(services, username="admin_a") == 5  # a refused attempt is not another failure
-    assert _login(client, "admin_a2", PASSWORD).status_code == 200   # other usernames are not affected
-
-    clock.advance(seconds=599)
+    assert r.json["error"] == "too_many_attempts" and r.json["retry_after"] == 1
+    assert r.headers["Retry-After"] == "1"
+    assert _failures(services, subject="admin_a") == 5  # a refused attempt is not another failure
+    delays = []
+    for _ in range(4):  # 1, 2, 4, 8 seconds
+        wait = _login(client, "admin_a", "salah-sandi").json.get("retry_after")
+        delays.append(wait)
+        clock.advance(seconds=wait)
+        assert _login(client, "admin_a", "salah-sandi").status_code == 401
+    assert delays == [1, 2, 4, 8]
     r = _login(client, "admin_a", PASSWORD)
-    assert r.status_code == 429 and r.json["retry_after"] == 1
-    clock.advance(seconds=1)
+    assert r.status_code == 429 and r.json["retry_after"] == 16
+    clock.advance(seconds=16)
     r = _login(client, "admin_a", PASSWORD)
     assert r.status_code == 200, r.json
-    assert _failures(services, username="admin_a") == 0  # a successful login forgets the failures
-    assert _login(client, "admin_a", "salah-sandi").status_code == 401
+    assert _failures(services, subject="admin_a") == 0  # a successful login forgets the failures
+
+
+def test_a_stranger_cannot_lock_an_officer_out(clocked, clock):
+    """Another address's failures make the real officer wait at most a minute, never a lock."""
+    services, client = clocked
+    for attempt in range(40):  # a distributed guesser: 40 addresses, one wrong password a minute
+        assert _login(client, "admin_b", "salah-sandi", ip=f"10.9.0.{attempt}").status_code == 401
+        clock.advance(seconds=61)
+    r = _login(client, "admin_b", PASSWORD, ip="10.1.1.1")
+    assert r.status_code == 200, r.json  # the last failure was over a minute ago
+    for attempt in range(40, 60):
+        _login(client, "admin_b", "salah-sandi", ip=f"10.9.0.{attempt}")
+    r = _login(client, "admin_b", PASSWORD, ip="10.1.1.1")
+    assert r.status_code == 429 and r.json["retry_after"] <= 60
+    clock.advance(seconds=r.json["retry_after"])
+    assert _login(client, "admin_b", PASSWORD, ip="10.1.1.1").status_code == 200
 
 
 def test_429_speaks_the_requested_language(clocked):
@@ -94,9 +115,9 @@ def test_failures_are_shared_by_every_process_on_the_database(clocked, database_
         other.sql_engine.dispose()
 
 
-def test_an_address_that_tries_many_usernames_is_locked(clocked, clock):
+def test_an_address_that_tries_many_usernames_is_blocked(clocked, clock):
     services, client = clocked
-    guard = LoginGuard(services.sessions, clock, max_failures_per_user=5, max_failures_per_ip=3)
+    guard = LoginGuard(services.sessions, clock, Limits(free=5, source_limit=3))
     for name in ("tebak1", "tebak2", "tebak3"):
         with pytest.raises(Unauthorized):
             guard.login(name, "salah-sandi", "10.0.0.7")
@@ -110,11 +131,11 @@ def test_expired_failures_are_removed_as_new_ones_arrive(clocked, clock):
     services, client = clocked
     for _ in range(4):
         _login(client, "koord", "salah-sandi")
-    assert _failures(services, username="koord") == 4
+    assert _failures(services, subject="koord") == 4
     clock.advance(minutes=16)
     assert _login(client, "koord", "salah-sandi").status_code == 401
-    assert _failures(services, username="koord") == 1
-    assert _failures(services, ip="127.0.0.1") == 1
+    assert _failures(services, subject="koord") == 1
+    assert _failures(services, source="127.0.0.1") == 1
 
 
 def test_limits_come_from_the_environment(database_url, monkeypatch):
@@ -122,10 +143,53 @@ def test_limits_come_from_the_environment(database_url, monkeypatch):
     monkeypatch.setenv("ADUAN_LOGIN_WINDOW_SECONDS", "60")
     services = Aduan(database_url)
     try:
-        assert services.logins.max_failures_per_user == 2
-        assert services.logins.window == timedelta(seconds=60)
-        explicit = Aduan(database_url, login_max_failures=7, login_window=timedelta(minutes=5))
-        assert explicit.logins.max_failures_per_user == 7 and explicit.logins.window == timedelta(minutes=5)
+        assert services.logins.limits.free == 2
+        assert services.logins.limits.window == timedelta(seconds=60)
+        assert services.complaints.reply_codes.limits == services.logins.limits
+        explicit = Aduan(database_url, guess_limits=Limits(free=7, window=timedelta(minutes=5)))
+        assert explicit.logins.limits.free == 7 and explicit.logins.limits.window == timedelta(minutes=5)
         explicit.sql_engine.dispose()
     finally:
         services.sql_engine.dispose()
+
+
+# -- the reporter's secret code -----------------------------------------------------------------
+def test_reply_codes_are_throttled_per_tracking_id_and_address(clocked, clock, world):
+    services, client = clocked
+    api = Api(client, world)
+    submitted = api.submit()
+    tid, code = submitted["tracking_id"], submitted["reporter_token"]
+    for _ in range(5):
+        r = client.get(f"/api/complaints/{tid}?token=tebakan", environ_base={"REMOTE_ADDR": "10.0.0.5"})
+        assert r.status_code == 403
+    # every way of offering a code is refused unchecked now, the right one included
+    r = client.get(f"/api/complaints/{tid}?token={code}", environ_base={"REMOTE_ADDR": "10.0.0.5"})
+    assert r.status_code == 429 and r.headers["Retry-After"] == "1"
+    r = client.post(f"/api/complaints/{tid}/reply", json={"token": code, "data": {}},
+                    environ_base={"REMOTE_ADDR": "10.0.0.5"})
+    assert r.status_code == 429
+    assert _failures(services, kind="reply_code", subject=tid) == 5
+    # the reporter elsewhere is not blocked, and the public view needs no code at all
+    assert client.get(f"/api/complaints/{tid}?token={code}", environ_base={"REMOTE_ADDR": "10.0.0.6"}
+                      ).status_code == 200
+    assert client.get(f"/api/complaints/{tid}", environ_base={"REMOTE_ADDR": "10.0.0.5"}).status_code == 200
+    clock.advance(seconds=1)
+    assert client.get(f"/api/complaints/{tid}?token={code}", environ_base={"REMOTE_ADDR": "10.0.0.5"}
+                      ).status_code == 200
+
+
+def test_the_tracking_page_code_form_is_throttled_too(clocked, clock, world):
+    services, client = clocked
+    api = Api(client, world)
+    tid = api.submit()["tracking_id"]
+
+    def enter(code):
+        page = client.get(f"/track/{tid}").get_data(as_text=True)
+        token = page.split('name="csrf_token" value="')[1].split('"')[0]
+        return client.post(f"/track/{tid}/code", data={"csrf_token": token, "code": code})
+
+    for _ in range(5):
+        assert enter("salah").status_code == 403
+    r = enter("salah")
+    assert r.status_code == 429 and r.headers["Retry-After"] == "1"
+    assert "Terlalu banyak kode salah" in r.get_data(as_text=True) or "terlalu banyak kode salah" in r.get_data(as_text=True)

@@ -6,6 +6,7 @@ import os
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+
 from workflows.db import DatabaseError, database_url, describe, transaction
 from workflows.errors import DomainError, Invalid
 

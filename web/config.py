@@ -5,7 +5,6 @@ import os
 import secrets
 from pathlib import Path
 
-
 # Only this site's own scripts, styles, fonts and images: bpmn-js and the page scripts are served
 # from /static, and no page has an inline script, style or event handler (tests/browser/test_csp.py
 # opens every page in Chromium and fails on any violation). ADUAN_CSP replaces it (e.g. to allow a

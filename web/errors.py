@@ -63,14 +63,18 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
+        headers = {"Retry-After": str(exc.details["retry_after"])} if "retry_after" in exc.details else {}
         if _page_request():
-            return page_error(exc.status, exc.code, exc.message)
+            answer = page_error(exc.status, exc.code, exc.message)
+            return (*answer, headers) if isinstance(answer, tuple) else answer
         fields = None
         if isinstance(exc, Invalid):
             fields = {name: [field_message(code, params) for code, params in errors]
                       for name, errors in exc.fields.items()}
         extra = {k: v for k, v in exc.details.items() if isinstance(v, (int, str, bool))}
-        return error_response(exc.status, exc.code, exc.message, fields, **extra)
+        body, status = error_response(exc.status, exc.code, exc.message, fields, **extra)
+        body.headers.update(headers)
+        return body, status
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

@@ -70,6 +70,8 @@ MESSAGES = {
     "this complaint was changed by someone else at the same time; reload and try again":
         lambda: _("this complaint was changed by someone else at the same time; reload and try again"),
     "too many failed logins; try again later": lambda: _("too many failed logins; try again later"),
+    "too many wrong codes for this report; try again later":
+        lambda: _("too many wrong codes for this report; try again later"),
     "attachment not found": lambda: _("attachment not found"),
     "user not found": lambda: _("user not found"),
     "you do not manage officer accounts": lambda: _("you do not manage officer accounts"),

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.runtime import Engine
 
 from . import tables  # noqa: F401  (every area's tables mapped before the first session)
-from .accounts.logins import MAX_FAILURES_PER_IP, LoginGuard
+from .accounts.logins import LoginGuard
 from .accounts.users import Users
 from .clock import Clock, OffsetClock
-from .complaints.service import Complaints
+from .complaints.service import REPLY_CODE, TOO_MANY_CODES, Complaints
 from .db import make_engine, make_session_factory
 from .processes.progress import Progress
 from .processes.registry import Registry
@@ -22,12 +22,12 @@ from .sla import diagram_functions
 from .sla.due import Timekeeper
 from .sla.policy import SlaPolicy
 from .tasks.service import Tasks
+from .throttle import Limits, Throttle
 
 
 class Aduan:
     def __init__(self, database_url: str | None = None, clock: Clock | None = None,
-                 sql_engine: SqlEngine | None = None, login_max_failures: int | None = None,
-                 login_window: timedelta | None = None, login_max_failures_per_ip: int = MAX_FAILURES_PER_IP):
+                 sql_engine: SqlEngine | None = None, guess_limits: Limits | None = None):
         self.sql_engine = sql_engine or make_engine(database_url)
         self.sessions: sessionmaker[Session] = make_session_factory(self.sql_engine)
         # Default: wall clock plus the offset `aduan simulate` may have stored in the database.
@@ -37,17 +37,17 @@ class Aduan:
         self.registry = Registry(self.engine)
         self.progress = Progress(self.registry, self.clock, self.policy)
         self.tasks = Tasks(self.progress)
-        self.complaints = Complaints(self.progress, self.tasks)
         self.users = Users(self.clock)
         self.timekeeper = Timekeeper(self.progress)
-        # Failed-login limits: per username (ADUAN_LOGIN_MAX_FAILURES) within ADUAN_LOGIN_WINDOW_SECONDS.
-        if login_max_failures is None:
-            login_max_failures = int(os.environ.get("ADUAN_LOGIN_MAX_FAILURES", 5))
-        if login_window is None:
-            login_window = timedelta(seconds=int(os.environ.get("ADUAN_LOGIN_WINDOW_SECONDS", 900)))
+        # Guessing passwords and reply codes (workflows/throttle.py): free failures per subject and
+        # address (ADUAN_LOGIN_MAX_FAILURES) within ADUAN_LOGIN_WINDOW_SECONDS, then growing delays.
+        limits = guess_limits or Limits(free=int(os.environ.get("ADUAN_LOGIN_MAX_FAILURES", 5)),
+                                        window=timedelta(seconds=int(os.environ.get("ADUAN_LOGIN_WINDOW_SECONDS", 900))))
         # Monev: the follow-up share every instansi should reach (road map 2020-2024: 90%).
         self.monev_target = float(os.environ.get("ADUAN_MONEV_TARGET", 0.9))
         if not 0 < self.monev_target <= 1:
             raise ValueError("ADUAN_MONEV_TARGET must be a share between 0 and 1, e.g. 0.9")
-        self.logins = LoginGuard(self.sessions, self.clock, max_failures_per_user=login_max_failures,
-                                 max_failures_per_ip=login_max_failures_per_ip, window=login_window)
+        self.logins = LoginGuard(self.sessions, self.clock, limits)
+        self.complaints = Complaints(self.progress, self.tasks,
+                                     Throttle(self.sessions, self.clock, REPLY_CODE, limits, TOO_MANY_CODES))
+

@@ -1,6 +1,6 @@
 """Every table of every area, imported in one place so ``Base.metadata`` is complete (Alembic's
 env, ``Aduan`` and the tests import this). Each model lives in its area's ``models.py``."""
-from .accounts.models import ApiToken, LoginFailure, User
+from .accounts.models import ApiToken, User
 from .audit import AuditEvent
 from .complaints.models import Attachment, Complaint, ReporterContact
 from .monev.models import MonevDaily, MonevStale, MonevState
@@ -11,8 +11,9 @@ from .processes.models import ProcessDefinition, ProcessInstance
 from .settings import Setting
 from .sla.models import CalendarOverride, Deadline, EscalationLevel, SlaBreach, SlaLimit
 from .tasks.models import HumanTask
+from .throttle import FailedAttempt
 
 __all__ = ["ApiToken", "Attachment", "AuditEvent", "Base", "CalendarOverride", "Complaint", "Deadline",
-           "EscalationLevel", "HumanTask", "Instansi", "LoginFailure", "MonevDaily", "MonevStale", "MonevState",
+           "EscalationLevel", "FailedAttempt", "HumanTask", "Instansi", "MonevDaily", "MonevStale", "MonevState",
            "Notification", "ProcessDefinition", "ProcessInstance", "Region", "ReporterContact", "Setting",
            "SlaBreach", "SlaLimit", "Unit", "User", "utcnow"]

@@ -10,7 +10,7 @@ from workflows.errors import TooManyAttempts
 
 from ..context import current_user, services, unit_of_work
 from ..errors import error_response
-from ..schemas import LoginIn, LoginOut, UserOut
+from ..schemas import ErrorOut, LoginIn, LoginOut, UserOut
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Officer login")
 
@@ -19,12 +19,14 @@ blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Officer l
 class Login(MethodView):
     @blp.arguments(LoginIn)
     @blp.response(200, LoginOut)
-    @blp.alt_response(429, description="Too many failed logins for this username or address; "
-                                       "the Retry-After header says when to try again")
+    @blp.alt_response(429, schema=ErrorOut, description="Throttled after failed logins for this username and "
+                       "address (growing delays) or from this address; Retry-After says when to try again")
     def post(self, body):
-        """Log in. After too many failures within the window (per username ``ADUAN_LOGIN_MAX_FAILURES``,
-        default 5, per address 30; window ``ADUAN_LOGIN_WINDOW_SECONDS``, default 900) the next attempts
-        are refused with 429 and ``Retry-After`` until enough of those failures have left the window."""
+        """Log in. Failures slow further attempts down (docs/adr/0005): per username and address the
+        first ``ADUAN_LOGIN_MAX_FAILURES`` (5) within ``ADUAN_LOGIN_WINDOW_SECONDS`` (900) are free, then
+        each attempt waits twice as long as the last (up to 15 minutes); 30 failures block an address;
+        from all addresses together a username waits at most a minute. A throttled attempt gets 429
+        with ``Retry-After`` and its password is not checked."""
         try:
             user = services().logins.login(body["username"], body["password"], request.remote_addr)
         except TooManyAttempts as exc:

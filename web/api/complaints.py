@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import send_file
+from flask import request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -36,7 +36,7 @@ class Track(MethodView):
             complaint = complaints.by_tracking_id(db, tracking_id)
             reporter = False
             if query.get("token"):
-                complaints.check_reporter(db, complaint, query["token"])
+                complaints.check_reporter(db, complaint, query["token"], request.remote_addr)
                 reporter = True
             return complaints.public_view(db, complaint, reporter=reporter)
 
@@ -49,7 +49,7 @@ class Reply(MethodView):
         """The reporter answers: more information for a deferral, or satisfied/not with the follow-up."""
         complaints = services().complaints
         with unit_of_work() as db:  # the answer shows the state the reply left (flushed, then committed)
-            complaint = complaints.reply(db, tracking_id, body["token"], body["data"])
+            complaint = complaints.reply(db, tracking_id, body["token"], body["data"], request.remote_addr)
             return complaints.public_view(db, complaint, reporter=True)
 
 

@@ -119,7 +119,7 @@ def _reporter_view(tracking_id: str):
         reporter = False
         if token:
             try:
-                services().complaints.check_reporter(db, complaint, token)
+                services().complaints.check_reporter(db, complaint, token, request.remote_addr)
                 reporter = True
             except Forbidden:
                 session["reporter"] = {k: v for k, v in session.get("reporter", {}).items() if k != tracking_id}
@@ -147,7 +147,7 @@ def enter_code(tracking_id):
     with unit_of_work() as db:
         try:
             complaint = services().complaints.by_tracking_id(db, tracking_id)
-            services().complaints.check_reporter(db, complaint, code)
+            services().complaints.check_reporter(db, complaint, code, request.remote_addr)
         except NotFound:
             abort(404)
         except Forbidden as exc:
@@ -170,7 +170,7 @@ def reply(tracking_id):
     data = forms.submitted(request.form)
     try:
         with unit_of_work() as db:
-            services().complaints.reply(db, tracking_id, _token_for(tracking_id), data)
+            services().complaints.reply(db, tracking_id, _token_for(tracking_id), data, request.remote_addr)
     except Invalid as exc:
         errors = forms.readable_errors(waiting["form"] if waiting else None, exc)
         return render_template("public/track.html", view=view, reporter=True, errors=errors,

@@ -19,9 +19,10 @@ from ..clock import Clock
 from ..errors import Forbidden, Invalid, NotFound
 from ..org.models import Instansi, Region
 from ..orm import find
-from ..text import storable
 from ..processes.progress import Progress
 from ..tasks.service import Tasks
+from ..text import storable
+from ..throttle import Throttle
 from . import statuses, views
 from .attachments import Upload
 from .attachments import check as check_attachments
@@ -57,11 +58,16 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+REPLY_CODE = "reply_code"  # what the throttle counts: wrong reply codes per tracking ID and address
+TOO_MANY_CODES = "too many wrong codes for this report; try again later"
+
+
 class Complaints:
-    def __init__(self, progress: Progress, tasks: Tasks):
+    def __init__(self, progress: Progress, tasks: Tasks, reply_codes: Throttle):
         self.progress = progress
         self.tasks = tasks
         self.clock: Clock = progress.clock
+        self.reply_codes = reply_codes
 
     def submit(self, session: Session, new: NewComplaint) -> tuple[Complaint, str]:
         """File a complaint and start its process. Returns the complaint and the reporter's secret token."""
@@ -118,14 +124,19 @@ class Complaints:
             raise NotFound("no complaint with this tracking ID")
         return complaint
 
-    def check_reporter(self, session: Session, complaint: Complaint, token: str | None) -> None:
+    def check_reporter(self, session: Session, complaint: Complaint, token: str | None, source: str | None) -> None:
+        """The reporter's secret code, guessed at no faster than the throttle allows per tracking ID
+        and address (429 before the code is compared; a wrong code is counted)."""
+        self.reply_codes.check(session, complaint.tracking_id, source)
         contact = session.get(ReporterContact, complaint.id)
         if not token or contact is None or not hmac.compare_digest(contact.token_hash, _digest(token)):
+            self.reply_codes.failed(complaint.tracking_id, source)
             raise Forbidden("the reporter token does not match this complaint")
 
-    def reply(self, session: Session, tracking_id: str, token: str | None, data: Any) -> Complaint:
+    def reply(self, session: Session, tracking_id: str, token: str | None, data: Any,
+              source: str | None) -> Complaint:
         complaint = self.by_tracking_id(session, tracking_id)
-        self.check_reporter(session, complaint, token)
+        self.check_reporter(session, complaint, token, source)
         self.tasks.reply(session, complaint, data)
         return complaint
 
