@@ -111,6 +111,37 @@ def sweep_once() -> None:
     click.echo(f"{result.fired} handled, {result.failed} failed {result.kinds}")
 
 
+@cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup_command(path: str) -> None:
+    """Write a consistent backup of the database to PATH while Aduan runs (SQLite: the online backup
+    API; PostgreSQL: pg_dump --format=custom, restored with pg_restore)."""
+    from workflows.backup import BackupError, backup
+    try:
+        click.echo(backup(path))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@cli.command("check")
+@with_appcontext
+def check() -> None:
+    """Check that every complaint is consistent with its process (after an incident, a restore).
+
+    The task list matches each instance's ready tasks, every waiting timer has its pending deadline
+    and no deadline is left without one, every status matches its process, every audit trail is
+    whole. Lists what is wrong and exits 1; changes nothing."""
+    from workflows.processes.consistency import check as run_check
+    services = _services()
+    report = run_check(services.sessions, services.progress)
+    for problem in report.problems:
+        click.echo(f"{problem.tracking_id}  {problem.invariant:10s}  {problem.detail}")
+    click.echo(f"{report.complaints} complaints, {report.instances} process instances checked: "
+               + ("consistent" if report.ok else f"{len(report.problems)} problems"))
+    if not report.ok:
+        raise SystemExit(1)
+
+
 @cli.group("monev")
 def monev_group() -> None:
     """Monitoring and evaluation: the daily rollup the dashboards read."""

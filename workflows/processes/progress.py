@@ -80,7 +80,7 @@ class Progress:
         self._record_steps(session, complaint, result, now)
         # (set_status reads sla_breaches for the monev milestones without autoflush: the complaint
         # is still written once per save.)
-        self.set_status(session, complaint, self._status(workflow, ready, tasks), actor)
+        self.set_status(session, complaint, self.status_of(workflow, ready, tasks), actor)
         if instance.completed and complaint.closed_at is None:
             complaint.closed_at = now
         if not new:  # a complaint whose process starts now was written in this transaction
@@ -147,7 +147,9 @@ class Progress:
             complaint.rating = data["rating"]
 
     @staticmethod
-    def _status(workflow, ready: list[ReadyTask], rows: list[HumanTask]) -> str | None:
+    def status_of(workflow, ready: list[ReadyTask], rows: list[HumanTask]) -> str | None:
+        """The status the process state says: the end event's, else the ready task's (its claimed
+        status when an officer holds it); None when the diagram names none."""
         if Engine.is_completed(workflow):
             return Engine.final_properties(workflow).get("status")
         claimed = {r.spiff_task_id for r in rows if r.assignee_id is not None}
