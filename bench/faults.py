@@ -134,6 +134,21 @@ def gunicorn_workers(master: subprocess.Popen) -> list[int]:
     return [int(p) for p in out.split()]
 
 
+def start_server(url: str, log_path: Path) -> subprocess.Popen:
+    """gunicorn, 2 gthread workers, logging to a file; returns once it answers."""
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "faults"}
+    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-k", "gthread", "--threads", "4",
+                               "-b", f"127.0.0.1:{PORT}", "--log-level", "warning", "web:create_app()"],
+                              cwd=ROOT, env=env, stdout=log_path.open("a"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if call("GET", "/api/regions")[0] == 200:
+            return server
+        time.sleep(0.2)
+    server.kill()
+    raise RuntimeError(f"gunicorn did not come up; see {log_path}")
+
+
 def start_worker(url: str, log_path: Path) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "faults", "ADUAN_SWEEP_SECONDS": "1",
            "ADUAN_SWEEP_BATCH": "5", "ADUAN_MONEV_SECONDS": "3600"}
@@ -187,7 +202,7 @@ def main() -> None:
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench/faults.py restarts the local PostgreSQL cluster: run it as root")
-    url, drop = api_e2e.make_database("postgresql")
+    url, _drop = api_e2e.make_database("postgresql")
     workdir = Path(os.environ.get("TMPDIR", "/tmp")) / f"aduan-faults-{os.getpid()}"
     workdir.mkdir(parents=True, exist_ok=True)
     processes: list[subprocess.Popen] = []
@@ -202,8 +217,7 @@ def main() -> None:
     try:
         world = api_e2e.seed_world(url)
         backlog(url, world, args.backlog)
-        api_e2e.PORT = PORT
-        server = api_e2e.start_server(url, PORT)
+        server = start_server(url, workdir / "gunicorn.log")
         processes.append(server)
         workers = [start_worker(url, workdir / "worker-a.log"), start_worker(url, workdir / "worker-b.log")]
         processes.extend(workers)
@@ -270,12 +284,21 @@ def main() -> None:
 
     result = verify(url, log, down_at, up_at, faults)
     result["leftover_due"] = fired(url)[1]
-    drop()
-    if args.json:
-        print(json.dumps(result))
-    else:
-        print(json.dumps(result, indent=1))
+    result["logs"] = str(workdir)
+    print(json.dumps(result) if args.json else json.dumps(result, indent=1))
+    drop_database(url)
     sys.exit(0 if result["ok"] else 1)
+
+
+def drop_database(url: str) -> None:
+    """A fresh connection (the restart ended every earlier one)."""
+    name = sa.engine.make_url(url).database
+    admin = sa.create_engine(api_e2e.PG_ADMIN, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
 
 
 def verify(url: str, log: Log, down: float, up: float, faults: list) -> dict:

@@ -3,7 +3,7 @@ that passes it -- on SQLite (the online backup API) and PostgreSQL (pg_dump / pg
 from __future__ import annotations
 
 import subprocess
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -126,3 +126,30 @@ def test_a_backup_restores_to_a_database_that_passes_the_check(busy, backend, tm
 def _drop(admin, name: str) -> None:
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+class TickingClock(ManualClock):
+    """Every reading is a minute later than the one before: a slow sweep on a busy system."""
+
+    def __call__(self):
+        self.now += timedelta(minutes=1)
+        return self.now
+
+
+def test_a_long_sweep_dates_what_it_does_when_it_does_it(database_url, world):
+    """Found by `aduan check` under load (bench/faults.py): the sweep took its moment once, so the
+    breaches and escalations of its later batches were dated before the events the same
+    transactions wrote through the process."""
+    clock = TickingClock(datetime(2025, 7, 7, 9, 0, tzinfo=WIB))
+    services = Aduan(database_url, clock=clock)
+    try:
+        api = Api(create_app({"TESTING": True, "SECRET_KEY": "t"}, services=services).test_client(), world)
+        for _ in range(4):
+            api.submit()
+        clock.set(datetime(2025, 7, 10, 17, 0, tzinfo=WIB))  # every verification is late
+        result = sweep(services, batch=1)
+        assert result.kinds.get("timer", 0) >= 4 and not result.failed
+        report = check(services.sessions, services.progress)
+        assert report.ok, report.problems
+    finally:
+        services.sql_engine.dispose()

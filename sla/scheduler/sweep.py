@@ -27,10 +27,13 @@ class SweepResult:
 def sweep(services: Aduan, batch: int = BATCH, max_batches: int | None = None) -> SweepResult:
     """Act on everything due now; returns what was done."""
     result = SweepResult()
-    now = services.clock()
     batches = 0
     while max_batches is None or batches < max_batches:
         batches += 1
+        # Each batch acts at its own moment: a long sweep must not date its breaches, escalations and
+        # notifications at the moment it began (aduan check found them dated before the events the
+        # same transaction wrote through the process).
+        now = services.clock()
         with transaction(services.sessions) as db:
             rows = services.timekeeper.claim(db, now, batch)
             for row in rows:

@@ -63,8 +63,10 @@ class Progress:
              firing: Deadline | None = None, fired_at: datetime | None = None) -> None:
         """Store the instance and bring its mirrors in step. ``new``: the instance was just created, so
         it has no task rows or deadlines to read yet. ``firing``: the timer deadline the sweep is
-        acting on; when its timer is gone it is marked fired here (not cancelled, then fired)."""
-        now = self.clock()
+        acting on; when its timer is gone it is marked fired here (not cancelled, then fired), and
+        everything the save records is dated ``fired_at`` (the sweep's moment), so the audit trail
+        of one transaction never goes back in time."""
+        now = fired_at or self.clock()
         if store:
             instance.state = self.engine.dump(workflow)
             instance.updated_at = now
@@ -80,7 +82,7 @@ class Progress:
         self._record_steps(session, complaint, result, now)
         # (set_status reads sla_breaches for the monev milestones without autoflush: the complaint
         # is still written once per save.)
-        self.set_status(session, complaint, self.status_of(workflow, ready, tasks), actor)
+        self.set_status(session, complaint, self.status_of(workflow, ready, tasks), actor, at=now)
         if instance.completed and complaint.closed_at is None:
             complaint.closed_at = now
         if not new:  # a complaint whose process starts now was written in this transaction
@@ -94,10 +96,11 @@ class Progress:
             escalations.end(session, instance.id, now)
         session.flush()
 
-    def set_status(self, session: Session, complaint: Complaint, status: str | None, actor: audit.Actor) -> None:
+    def set_status(self, session: Session, complaint: Complaint, status: str | None, actor: audit.Actor,
+                   at: datetime | None = None) -> None:
         if status is None or status == complaint.status:
             return
-        now = self.clock()
+        now = at or self.clock()
         audit.record(session, complaint.id, actor, "status_changed", now,
                      data={"from": complaint.status, "to": status}, public=True)
         milestones.record(session, self.policy, complaint, complaint.status, status, now)
