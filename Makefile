@@ -19,7 +19,7 @@ APT_LOCK     := -o DPkg::Lock::Timeout=600
 APT_INSTALL  := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get $(APT_LOCK) install -y --no-install-recommends
 APT_UPDATE   := $(SUDO) apt-get $(APT_LOCK) update
 
-.PHONY: install run serve test test-sqlite migrate seed bench clean static chromium screenshots
+.PHONY: install run serve test test-sqlite migrate seed bench faults clean static chromium screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -80,6 +80,12 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Faults under load (bench/faults.py): kills a web worker and an SLA worker mid-sweep and restarts the
+# local PostgreSQL cluster while officers and citizens work, then checks nothing was lost or doubled.
+# Needs root; not part of `make test` (it restarts the database server). About 2 minutes.
+faults: $(STAMP)
+	$(BIN)/python bench/faults.py $(FAULTS_ARGS)
 
 # Screenshots of the pages for the docs (docs/screenshots.py), taken in Debian's Chromium.
 screenshots: install static chromium

@@ -6,9 +6,10 @@ On 127.0.0.1 only, bounded in time. A fresh PostgreSQL database gets the bundled
 instansi and officers, and a backlog of complaints. Then gunicorn (2 workers) and two ``aduan
 worker`` processes run while citizens submit reports and Admin Instansi verify them over HTTP, and:
 
-1. a gunicorn worker is killed with SIGKILL (the master starts another);
-2. the shared clock jumps 6 days, so hundreds of timers fall due, and one ``aduan worker`` is killed
-   with SIGKILL in the middle of its sweep (and started again);
+1. the backlog's timers are due when the workers start (the shared clock was moved 6 days ahead
+   first), and one ``aduan worker`` is killed with SIGKILL in the middle of its sweep (and started
+   again);
+2. a gunicorn worker is killed with SIGKILL (the master starts another);
 3. PostgreSQL is restarted (``pg_ctlcluster ... restart``).
 
 Afterwards, with the workers left to sweep what is due:
@@ -217,31 +218,26 @@ def main() -> None:
     try:
         world = api_e2e.seed_world(url)
         backlog(url, world, args.backlog)
+        # The backlog's timers fall due at once: the shared clock jumps before any process starts (a
+        # jump while they run would leave each process on the old offset for up to 2 s, which dates
+        # its writes before the others'; aduan simulate has the same 2 s of disagreement).
+        Aduan(url).clock.move(timedelta(days=6))
         server = start_server(url, workdir / "gunicorn.log")
         processes.append(server)
-        workers = [start_worker(url, workdir / "worker-a.log"), start_worker(url, workdir / "worker-b.log")]
-        processes.extend(workers)
-        note(f"gunicorn (2 workers) and 2 aduan workers on {sa.engine.make_url(url).database}, "
-             f"backlog {args.backlog} complaints")
-
         log, stop = Log(), threading.Event()
         threads = [threading.Thread(target=citizen, args=(stop, log, world, s), daemon=True) for s in range(3)]
         threads += [threading.Thread(target=officer, args=(stop, log, inst, 10 + i), daemon=True)
                     for i, inst in enumerate(world["instansi"][:3])]
+        began = time.monotonic()
         for t in threads:
             t.start()
-        began = time.monotonic()
+        workers = [start_worker(url, workdir / "worker-a.log"), start_worker(url, workdir / "worker-b.log")]
+        processes.extend(workers)
+        note(f"gunicorn (2 workers) and 2 aduan workers on {sa.engine.make_url(url).database}; backlog of "
+             f"{args.backlog} complaints whose timers are due (the clock moved 6 days ahead)")
         s = args.seconds
 
-        time.sleep(s * 0.15)
-        victim = gunicorn_workers(server)[0]
-        os.kill(victim, signal.SIGKILL)
-        note(f"SIGKILL gunicorn worker {victim}")
-
-        time.sleep(s * 0.1)
-        Aduan(url).clock.move(timedelta(days=6))
-        note("shared clock moved 6 days ahead: timers fall due")
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 30
         while time.monotonic() < deadline and fired(url)[0] == 0:
             time.sleep(0.05)
         killed = workers[0]
@@ -253,6 +249,11 @@ def main() -> None:
         workers[0] = start_worker(url, workdir / "worker-a.log")
         processes.append(workers[0])
         note(f"aduan worker started again ({workers[0].pid})")
+
+        time.sleep(max(0.0, s * 0.2 - (time.monotonic() - began)))
+        victim = gunicorn_workers(server)[0]
+        os.kill(victim, signal.SIGKILL)
+        note(f"SIGKILL gunicorn worker {victim}")
 
         time.sleep(s * 0.2)
         version, cluster = pg_cluster()
