@@ -174,6 +174,16 @@ def _compile_eval(source: str) -> types.CodeType:
     return result.code
 
 
+def compile_expression(source: str) -> None:
+    """Raise SyntaxError or ScriptNotAllowed if ``source`` would be refused as a condition or timer."""
+    _compile_eval(source)
+
+
+def compile_script(source: str) -> None:
+    """Raise SyntaxError or ScriptNotAllowed if ``source`` would be refused as a script task."""
+    _compile_exec(source)
+
+
 # --------------------------------------------------------------------------
 # Run-time guards
 # --------------------------------------------------------------------------

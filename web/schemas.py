@@ -72,6 +72,17 @@ class ErrorOut(Schema):
     assignee_id = fields.Integer(metadata={"description": "409: who holds the task"})
 
 
+class DiagramProblemOut(Schema):
+    element = fields.String(allow_none=True, metadata={"description": "the BPMN element's id (None: the document)"})
+    code = fields.String(metadata={"description": "stable code, e.g. juel_expression, unknown_role, no_time_limit"})
+    message = fields.String(metadata={"description": "in words, in the request's language"})
+
+
+class DiagramCheckOut(Schema):
+    valid = fields.Boolean()
+    problems = fields.List(fields.Nested(DiagramProblemOut))
+
+
 class LoginIn(In):
     username = fields.String(required=True, validate=validate.Length(1, 80))
     password = fields.String(required=True, validate=validate.Length(1, 200), load_only=True)

@@ -8,12 +8,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
-from engine.parser import DiagramError
 from engine.runtime import Engine, LoadedSpec
 
-from ..accounts.roles import OFFICER_ROLES, PELAPOR, task_role
-from ..errors import Invalid, NotFound
+from ..errors import NotFound
 from ..org.models import Region
+from . import validation
 from .models import ProcessDefinition, ProcessInstance
 
 NATIONAL_SOP = "sop_nasional"
@@ -29,17 +28,9 @@ class Registry:
 
     def deploy(self, session: Session, key: str, bpmn_xml: str, variant: str = "",
                deployed_by_id: int | None = None) -> ProcessDefinition:
-        """Deploy a new version if the diagram changed; an identical diagram returns the current one."""
-        try:
-            user_tasks = self.engine.validate_diagram(bpmn_xml, key)
-        except DiagramError as exc:
-            raise Invalid({"bpmn": [("invalid_diagram", {"reason": str(exc)})]}, str(exc)) from exc
-        for name, groups, lane in user_tasks:
-            role = task_role(groups, lane)
-            if role not in (*OFFICER_ROLES, PELAPOR):
-                reason = (f"user task {name!r} has no known role: set camunda:candidateGroups to one of "
-                          f"{', '.join((*OFFICER_ROLES, PELAPOR))} or put it in a known lane")
-                raise Invalid({"bpmn": [("invalid_diagram", {"reason": reason})]}, reason)
+        """Deploy a new version if the diagram changed; an identical diagram returns the current one.
+        A diagram that fails validation (``workflows.processes.validation``) is refused whole."""
+        validation.check(bpmn_xml, key)  # every problem, each naming its element
         digest = hashlib.sha256(bpmn_xml.encode("utf-8")).hexdigest()
         latest = self._latest(session, key, variant)
         if latest is not None and latest.sha256 == digest:

@@ -1,0 +1,74 @@
+"""Whether a diagram may be deployed: the engine's checks (``engine.lint``) plus Aduan's own rules,
+each problem naming the BPMN element it concerns, so a designer (or their own tooling over the API)
+sees every problem at once and never deploys a diagram that fails a complaint at run time.
+
+Aduan's rules:
+
+* every user task is worked by a known role (``camunda:candidateGroups`` or its lane);
+* every officer's task has a time limit (a timer boundary event) or says why not (the property
+  ``sla_exempt`` with a reason);
+* ``status`` / ``status_claimed`` are published LAPOR! statuses;
+* a timer that calls ``sla_due("step")`` names a step with a time limit.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from engine.lint import Problem, lint
+
+from ..accounts.roles import OFFICER_ROLES, PELAPOR, task_role
+from ..complaints import statuses
+from ..errors import Invalid
+from ..sla.policy import DEFAULT_LIMITS
+
+STEPS = sorted({step for step, _tier in DEFAULT_LIMITS})
+_SLA_DUE = re.compile(r"""sla_due\(\s*["']([^"']*)["']\s*\)""")
+
+
+class DiagramInvalid(Invalid):
+    """A diagram refused, with every problem (element, code, params)."""
+
+    def __init__(self, problems: list[Problem]):
+        first = problems[0]
+        where = f" at {first.element}" if first.element else ""
+        reason = first.params.get("reason") or first.code
+        super().__init__({"bpmn": [(p.code, {**p.params, "element": p.element}) for p in problems]},
+                         f"the diagram cannot be deployed{where}: {reason}")
+        self.problems = problems
+
+
+def problems(bpmn_xml: str, key: str) -> list[Problem]:
+    """Every reason this diagram cannot be deployed as process ``key`` (empty: it can)."""
+    found, diagram = lint(bpmn_xml, key)
+    if diagram is None:
+        return found
+    for task in diagram.user_tasks:
+        role = task_role(task.candidate_groups, task.lane)
+        if role not in (*OFFICER_ROLES, PELAPOR):
+            found.append(Problem(task.id, "unknown_role", {
+                "reason": f"user task {task.id!r} has no known role: set camunda:candidateGroups to one of "
+                          f"{', '.join((*OFFICER_ROLES, PELAPOR))} or put it in a known lane",
+                "roles": [*OFFICER_ROLES, PELAPOR]}))
+        elif role in OFFICER_ROLES and not task.timers and not task.properties.get("sla_exempt", "").strip():
+            found.append(Problem(task.id, "no_time_limit", {}))
+    for element, props in diagram.properties.items():
+        for name in ("status", "status_claimed"):
+            if name in props and props[name] not in statuses.ALL:
+                found.append(Problem(element, "unknown_status", {"status": props[name],
+                                                                 "statuses": list(statuses.ALL)}))
+    for element, expression in diagram.timer_expressions.items():
+        for step in _SLA_DUE.findall(expression):
+            if step not in STEPS:
+                found.append(Problem(element, "unknown_step", {"step": step, "steps": STEPS}))
+    return found
+
+
+def check(bpmn_xml: str, key: str) -> None:
+    found = problems(bpmn_xml, key)
+    if found:
+        raise DiagramInvalid(found)
+
+
+def as_json(found: list[Problem]) -> list[dict[str, Any]]:
+    return [{"element": p.element, "code": p.code, "params": p.params} for p in found]
