@@ -43,6 +43,7 @@ FIELD_MESSAGES = {
     "invalid_characters": lambda p: _("Contains a character that is not allowed (NUL or broken Unicode)."),
     "before_start": lambda p: _("The end of the period must not be before its start."),
     "period_too_long": lambda p: _("At most %(days)s days at once.", days=p.get("days")),
+    "needs_region": lambda p: _("A regional designer right needs an officer with a region."),
     "invalid_diagram": lambda p: _("The diagram cannot be deployed: %(reason)s", reason=p.get("reason")),
     # diagram problems (workflows.processes.validation), each at its BPMN element
     "unknown_role": lambda p: _("%(element)s: a user task needs a known role (candidate group or lane): %(roles)s.",
@@ -117,6 +118,19 @@ MESSAGES = {
     "method not allowed": lambda: _("method not allowed"),
     "request body too large": lambda: _("request body too large"),
     "internal error": lambda: _("internal error"),
+    "only the Admin Nasional grants the process-designer right":
+        lambda: _("only the Admin Nasional grants the process-designer right"),
+    "you do not have the process-designer right for this diagram":
+        lambda: _("you do not have the process-designer right for this diagram"),
+    "this draft was deployed already; start a new one": lambda: _("this draft was deployed already; start a new one"),
+    "send If-Match with the draft's revision (its ETag)": lambda: _("send If-Match with the draft's revision (its ETag)"),
+    "someone else saved this draft since you opened it": lambda: _("someone else saved this draft since you opened it"),
+    "the process was deployed by someone else at the same time; try again":
+        lambda: _("the process was deployed by someone else at the same time; try again"),
+    "draft not found": lambda: _("draft not found"),
+    "no such process version": lambda: _("no such process version"),
+    "this process is not deployed yet; post a diagram to start from":
+        lambda: _("this process is not deployed yet; post a diagram to start from"),
 }
 
 

@@ -70,6 +70,42 @@ class ErrorOut(Schema):
     retry_after = fields.Integer(metadata={"description": "429: seconds until another attempt is accepted"})
     task_state = fields.String(metadata={"description": "409: the task's state when it was already done"})
     assignee_id = fields.Integer(metadata={"description": "409: who holds the task"})
+    saved_by = fields.String(metadata={"description": "412: who saved the draft last"})
+    saved_at = fields.String(metadata={"description": "412: when (ISO 8601)"})
+    revision = fields.Integer(metadata={"description": "412: the draft's revision now"})
+
+
+class VersionOut(Schema):
+    key = fields.String(attribute="definition.key")
+    variant = fields.String(attribute="definition.variant", metadata={"description": "'' national, else a region code"})
+    version = fields.Integer(attribute="definition.version")
+    deployed_at = fields.DateTime(attribute="definition.deployed_at")
+    deployed_by = fields.String(allow_none=True)
+    note = fields.String(attribute="definition.note")
+    running = fields.Integer(metadata={"description": "complaints whose process runs on this version now"})
+    live = fields.Boolean(metadata={"description": "the version new complaints start on"})
+
+
+class DraftOut(Schema):
+    id = fields.Integer()
+    key = fields.String()
+    variant = fields.String()
+    based_on_id = fields.Integer(allow_none=True)
+    revision = fields.Integer(metadata={"description": "send it back as If-Match to save, discard or deploy"})
+    state = fields.String()
+    updated_at = fields.DateTime()
+    updated_by_id = fields.Integer()
+    bpmn_xml = fields.String()
+
+
+class DeployIn(In):
+    note = fields.String(required=True, validate=validate.Length(1, 500),
+                         metadata={"description": "what changed and why, kept with the version"})
+
+
+class DesignerIn(In):
+    designer = fields.String(required=True, allow_none=True, validate=validate.OneOf(("national", "regional")),
+                             metadata={"description": "national, regional (own region's variant) or null"})
 
 
 class DiagramProblemOut(Schema):
@@ -275,6 +311,7 @@ class ColleagueOut(Schema):
 
 class ManagedUserOut(UserOut):
     active = fields.Boolean()
+    designer = fields.String(allow_none=True, metadata={"description": "process-designer right: national, regional or null"})
     created_at = fields.DateTime()
     last_login_at = fields.DateTime(allow_none=True)
 

@@ -30,6 +30,11 @@ class Conflict(DomainError):
     status, code = 409, "conflict"
 
 
+class PreconditionFailed(DomainError):
+    """The thing changed since the client read it (If-Match no longer matches)."""
+    status, code = 412, "precondition_failed"
+
+
 class Invalid(DomainError):
     """Field-level problems: ``fields`` maps a field name to a list of (code, params)."""
     status, code = 422, "invalid"

@@ -2,16 +2,16 @@
 the same answer)."""
 from __future__ import annotations
 
-from flask import request
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from workflows.errors import Invalid
 from workflows.processes import validation
 
-from ..context import current_user, unit_of_work
+from ..context import current_user, services, unit_of_work
 from ..messages import field_message
-from ..schemas import DiagramCheckOut, ErrorOut
+from ..schemas import DeployIn, DiagramCheckOut, DraftOut, ErrorOut, VersionOut
 
 blp = Blueprint("processes", __name__, url_prefix="/api/processes", description="Process diagrams (BPMN)")
 
@@ -43,3 +43,105 @@ class Validate(MethodView):
         return {"valid": not found, "problems": [
             {"element": p.element, "code": p.code, "message": field_message(p.code, {**p.params, "element": p.element})}
             for p in found]}
+
+
+def _etag(draft) -> dict[str, str]:
+    return {"ETag": f'"r{draft.revision}"'}
+
+
+def _if_match() -> int | None:
+    """The revision in If-Match (``"r3"``, ``r3`` or ``3``); None when absent or unreadable."""
+    value = (request.headers.get("If-Match") or "").strip().removeprefix("W/").strip('"').removeprefix("r")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+@blp.route("/<string:key>/versions")
+class Versions(MethodView):
+    @blp.response(200, VersionOut(many=True))
+    def get(self, key):
+        """Every deployed version of ``key`` (``?variant=`` a region code; national by default), newest
+        first: who deployed it, when, the note, how many complaints run on it."""
+        with unit_of_work() as db:
+            current_user(db)
+            return services().designer.versions(db, key, request.args.get("variant", ""))
+
+
+@blp.route("/<string:key>/versions/<int:number>/bpmn")
+class VersionDiagram(MethodView):
+    @blp.doc(responses={"200": {"description": "The version's BPMN XML",
+                                "content": {"application/xml": {"schema": {"type": "string"}}}}})
+    def get(self, key, number):
+        """The diagram of one version (read-only for everyone logged in)."""
+        with unit_of_work() as db:
+            current_user(db)
+            xml = services().designer.version(db, key, number, request.args.get("variant", "")).bpmn_xml
+        return Response(xml, mimetype="application/xml")
+
+
+@blp.route("/<string:key>/drafts")
+class Drafts(MethodView):
+    @blp.response(200, DraftOut(many=True))
+    def get(self, key):
+        """Open drafts of ``key``, the most recently saved first."""
+        with unit_of_work() as db:
+            current_user(db)
+            return services().designer.drafts(db, key)
+
+    @blp.doc(requestBody={"required": False, "content": BPMN_BODY["content"]})
+    @blp.response(201, DraftOut)
+    @blp.alt_response(403, schema=ErrorOut, description="No process-designer right for this diagram")
+    def post(self, key):
+        """Start a draft (``?variant=``): from the posted diagram, else a copy of the live version."""
+        body = diagram_text() if request.content_length else None
+        with unit_of_work() as db:
+            draft = services().designer.start_draft(db, current_user(db), key, request.args.get("variant", ""), body)
+            return draft, 201, _etag(draft)
+
+
+@blp.route("/drafts/<int:draft_id>")
+class Draft(MethodView):
+    @blp.response(200, DraftOut)
+    def get(self, draft_id):
+        """A draft with its diagram; the ETag is its revision."""
+        with unit_of_work() as db:
+            current_user(db)
+            draft = services().designer.draft(db, draft_id)
+            return draft, 200, _etag(draft)
+
+    @blp.doc(requestBody=BPMN_BODY, parameters=[{"in": "header", "name": "If-Match", "required": True,
+                                                 "schema": {"type": "string"}}])
+    @blp.response(200, DraftOut)
+    @blp.alt_response(412, schema=ErrorOut, description="Saved by someone else since (who and when), or no If-Match")
+    def put(self, draft_id):
+        """Save the draft's diagram, if nobody saved it since the revision in If-Match."""
+        xml = diagram_text()
+        with unit_of_work() as db:
+            draft = services().designer.save(db, current_user(db), draft_id, xml, _if_match())
+            return draft, 200, _etag(draft)
+
+    @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"}}])
+    @blp.response(204)
+    @blp.alt_response(412, schema=ErrorOut, description="Saved by someone else since, or no If-Match")
+    def delete(self, draft_id):
+        """Discard the draft."""
+        with unit_of_work() as db:
+            services().designer.discard(db, current_user(db), draft_id, _if_match())
+
+
+@blp.route("/drafts/<int:draft_id>/deploy")
+class Deploy(MethodView):
+    @blp.arguments(DeployIn)
+    @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"}}])
+    @blp.response(201, VersionOut)
+    @blp.alt_response(412, schema=ErrorOut, description="Saved by someone else since, or no If-Match")
+    def post(self, body, draft_id):
+        """Deploy the draft as the next version of its process and variant, with a note. An invalid
+        draft is refused (422) with every problem at its element; running complaints stay on their
+        version, new complaints start on this one."""
+        designer = services().designer
+        with unit_of_work() as db:
+            user = current_user(db)
+            definition = designer.deploy(db, user, draft_id, body["note"], _if_match())
+            view = next(v for v in designer.versions(db, definition.key, definition.variant)
+                        if v.definition.id == definition.id)
+            return view, 201

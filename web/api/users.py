@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from workflows.accounts.users import NewUser
 
 from ..context import current_user, services, unit_of_work
-from ..schemas import HandoverIn, HandoverOut, ManagedUserOut, NewUserIn, UserPatchIn
+from ..schemas import DesignerIn, HandoverIn, HandoverOut, ManagedUserOut, NewUserIn, UserPatchIn
 
 blp = Blueprint("users", __name__, url_prefix="/api/users", description="Officer accounts")
 
@@ -37,6 +37,17 @@ class UserDetail(MethodView):
         """Rename, set a new password, or (de)activate; deactivating revokes the account's API tokens."""
         with unit_of_work() as db:
             return services().users.update(db, current_user(db), user_id, **body)
+
+
+@blp.route("/<int:user_id>/designer")
+class DesignerRight(MethodView):
+    @blp.arguments(DesignerIn)
+    @blp.response(200, ManagedUserOut)
+    def put(self, body, user_id):
+        """Grant the process-designer right (``national``: every diagram; ``regional``: the variant of the
+        officer's own region) or take it away (``null``). Only the Admin Nasional may."""
+        with unit_of_work() as db:
+            return services().designer.grant(db, current_user(db), user_id, body["designer"])
 
 
 @blp.route("/<int:user_id>/handover")

@@ -25,6 +25,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     notifications_seen_id: Mapped[int | None]  # newest notification marked read (a watermark)
+    # The process-designer right (granted by the Admin Nasional): "national" edits the national SOP and
+    # every variant, "regional" only the variant of the officer's own region; None: diagrams read-only.
+    designer: Mapped[str | None] = mapped_column(String(10))
 
     instansi: Mapped[Instansi | None] = relationship()  # loaded when asked: who manages this account
 

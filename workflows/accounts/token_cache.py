@@ -28,7 +28,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from .models import ApiToken, User
 
 CACHED_COLUMNS = ("id", "username", "full_name", "password_hash", "role", "region_id", "instansi_id", "unit_id",
-                  "active", "created_at", "last_login_at")  # all but the notifications watermark
+                  "active", "created_at", "last_login_at", "designer")  # all but the notifications watermark
 _EVICT_KEY = "aduan_token_cache_evict"
 
 

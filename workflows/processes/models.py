@@ -21,6 +21,25 @@ class ProcessDefinition(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(String(500), default="")  # what changed, in the designer's words
+
+
+class ProcessDraft(Base):
+    """A diagram being edited: saved as often as the designer likes, deployed when valid. Every save
+    bumps ``revision`` (the ETag), so two designers on one draft cannot overwrite each other."""
+    __tablename__ = "process_drafts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100))
+    variant: Mapped[str] = mapped_column(String(32), default="")
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("process_definitions.id"))
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(default=1)
+    state: Mapped[str] = mapped_column(String(20), default="open")  # open | deployed | discarded
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deployed_id: Mapped[int | None] = mapped_column(ForeignKey("process_definitions.id"))
 
 
 class ProcessInstance(Base):

@@ -6,11 +6,12 @@ import os
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
 from engine.runtime import Engine, LoadedSpec
 
-from ..errors import NotFound
+from ..errors import Conflict, NotFound
 from ..org.models import Region
 from . import validation
 from .models import ProcessDefinition, ProcessInstance
@@ -27,20 +28,28 @@ class Registry:
         self.engine = engine
 
     def deploy(self, session: Session, key: str, bpmn_xml: str, variant: str = "",
-               deployed_by_id: int | None = None) -> ProcessDefinition:
+               deployed_by_id: int | None = None, note: str = "") -> ProcessDefinition:
         """Deploy a new version if the diagram changed; an identical diagram returns the current one.
-        A diagram that fails validation (``workflows.processes.validation``) is refused whole."""
+        A diagram that fails validation (``workflows.processes.validation``) is refused whole. Two
+        deploys at once get versions N+1 and N+2: the loser of the unique (key, variant, version)
+        retries with the next number."""
         validation.check(bpmn_xml, key)  # every problem, each naming its element
         digest = hashlib.sha256(bpmn_xml.encode("utf-8")).hexdigest()
-        latest = self._latest(session, key, variant)
-        if latest is not None and latest.sha256 == digest:
-            return latest
-        definition = ProcessDefinition(key=key, variant=variant, bpmn_xml=bpmn_xml, sha256=digest,
-                                       version=(latest.version + 1) if latest else 1,
-                                       deployed_by_id=deployed_by_id)
-        session.add(definition)
-        session.flush()
-        return definition
+        for _attempt in range(5):
+            latest = self._latest(session, key, variant)
+            if latest is not None and latest.sha256 == digest:
+                return latest
+            definition = ProcessDefinition(key=key, variant=variant, bpmn_xml=bpmn_xml, sha256=digest,
+                                           version=(latest.version + 1) if latest else 1,
+                                           deployed_by_id=deployed_by_id, note=note)
+            try:
+                with session.begin_nested():
+                    session.add(definition)
+                    session.flush()
+                return definition
+            except IntegrityError:  # another deploy took this version number just now
+                continue
+        raise Conflict("the process was deployed by someone else at the same time; try again")
 
     def deploy_bundled(self, session: Session) -> list[ProcessDefinition]:
         """Deploy every diagram shipped in bpmn/ (file name = process id) as the national version."""
