@@ -51,6 +51,10 @@ from __future__ import annotations
 
 import ast
 import builtins
+import os
+import resource
+import sys
+import time
 import copy
 import functools
 import operator
@@ -135,6 +139,17 @@ class _Policy(RestrictingNodeTransformer):
     def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
         self.error(node, "class definitions are forbidden")
         return node
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        """``a * b``, ``a ** b`` and ``a << b`` can build a huge value in one step (no line runs while
+        it grows): they go through ``_binop_``, which refuses results over the size limit."""
+        node = self.node_contents_visit(node)
+        name = {ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<"}.get(type(node.op))
+        if name is None:
+            return node
+        call = ast.Call(func=ast.Name("_binop_", ast.Load()), args=[ast.Constant(name), node.left, node.right],
+                        keywords=[])
+        return ast.fix_missing_locations(ast.copy_location(call, node))
 
 
 _ERROR_LINE = re.compile(r"^Line (\d+|None): (.*?)\.?$", re.DOTALL)
@@ -259,7 +274,45 @@ def _inplacevar(op: str, target: Any, value: Any) -> Any:
         func = _INPLACE_OPERATORS[op]
     except KeyError:
         raise ScriptNotAllowed(f"operator {op!r} is not allowed") from None
+    if op in ("*=", "**=", "<<="):
+        _check_size(op[:-1], target, value)
     return func(target, value)
+
+
+#: The largest value one operation of a script may build: items of a sequence, bits of an integer.
+MAX_ITEMS = 1_000_000
+MAX_BITS = 1_000_000
+_SIZED = (str, bytes, bytearray, list, tuple)
+
+
+def _check_size(op: str, left: Any, right: Any) -> None:
+    too_big = False
+    if op == "*":
+        for seq, times in ((left, right), (right, left)):
+            if isinstance(seq, _SIZED) and isinstance(times, int) and len(seq) * times > MAX_ITEMS:
+                too_big = True
+    elif op == "**":
+        if isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left) > 1 \
+                and left.bit_length() * right > MAX_BITS:
+            too_big = True
+    elif op == "<<" and isinstance(right, int) and right > MAX_BITS:
+        too_big = True
+    if too_big:
+        raise ScriptNotAllowed(f"the result of {op!r} would be larger than a script may build")
+
+
+def _binop(op: str, left: Any, right: Any) -> Any:
+    _check_size(op, left, right)
+    return {"*": operator.mul, "**": operator.pow, "<<": operator.lshift}[op](left, right)
+
+
+def _range(*args: int) -> range:
+    """``range`` for scripts: at most MAX_ITEMS numbers (``list(range(10**10))`` would fill memory
+    in one call)."""
+    numbers = range(*args)
+    if len(numbers) > MAX_ITEMS:
+        raise ScriptNotAllowed(f"range() of more than {MAX_ITEMS:,} numbers is not allowed")
+    return numbers
 
 
 def _apply(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -269,7 +322,7 @@ def _apply(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 #: Names the compiled code needs; injected last so task data cannot replace them.
 _GUARDS: Mapping[str, Any] = types.MappingProxyType({
-    "__builtins__": dict(SAFE_BUILTINS),
+    "__builtins__": {**SAFE_BUILTINS, "range": _range},
     "__name__": "sandboxed_script",
     "_getattr_": _guarded_getattr,
     "_getitem_": _guarded_getitem,
@@ -278,6 +331,7 @@ _GUARDS: Mapping[str, Any] = types.MappingProxyType({
     "_unpack_sequence_": guarded_unpack_sequence,
     "_write_": _guarded_write,
     "_inplacevar_": _inplacevar,
+    "_binop_": _binop,
     "_apply_": _apply,
     "_print_": PrintCollector,
 })
@@ -379,7 +433,8 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
              namespace: dict[str, Any], runner: Callable[..., Any]) -> Any:
         code = compiler(source)
         try:
-            return runner(code, namespace)
+            with Watchdog():
+                return runner(code, namespace)
         except ScriptNotAllowed as exc:
             if exc.line_number is not None:
                 raise
@@ -392,6 +447,58 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
                 raise
             refusal = ScriptNotAllowed(f"name {name!r} is not available in scripts", _script_line(exc))
             raise refusal.with_traceback(exc.__traceback__) from None
+
+
+class Watchdog:
+    """A time and memory limit on one run of a script or expression, in the thread that runs it.
+
+    A trace function follows only the script's own frames (compiled as ``SCRIPT_FILENAME``); every
+    ``CHECK_EVERY`` lines it compares the time spent with ``SCRIPT_SECONDS`` and the process's
+    resident memory with what it was at the start plus ``SCRIPT_MEMORY_MB``, and stops the script
+    with ScriptNotAllowed when either is exceeded. (What one operation can build at once is bounded
+    by ``_binop_`` and ``range``.) The previous trace function is put back afterwards.
+    """
+
+    CHECK_EVERY = 2000
+
+    def __enter__(self) -> Watchdog:
+        self.deadline = time.perf_counter() + SCRIPT_SECONDS
+        self.memory_limit = _resident_bytes() + SCRIPT_MEMORY_MB * 1024 * 1024
+        self.lines = 0
+        self.previous = sys.gettrace()
+        sys.settrace(self._call)
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        sys.settrace(self.previous)
+
+    def _call(self, frame, event, arg):
+        return self._line if frame.f_code.co_filename == SCRIPT_FILENAME else None
+
+    def _line(self, frame, event, arg):
+        if event == "line":
+            self.lines += 1
+            if self.lines % self.CHECK_EVERY == 0:
+                if time.perf_counter() > self.deadline:
+                    raise ScriptNotAllowed(f"the script ran longer than {SCRIPT_SECONDS:g} s")
+                if _resident_bytes() > self.memory_limit:
+                    raise ScriptNotAllowed(f"the script used more than {SCRIPT_MEMORY_MB} MB of memory")
+        return self._line
+
+
+def _resident_bytes() -> int:
+    """This process's resident memory (Linux /proc; elsewhere the peak from getrusage)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+#: Limits on one run of a script or expression (environment: ADUAN_SCRIPT_SECONDS, ADUAN_SCRIPT_MEMORY_MB).
+SCRIPT_SECONDS = float(os.environ.get("ADUAN_SCRIPT_SECONDS", 2.0))
+SCRIPT_MEMORY_MB = int(os.environ.get("ADUAN_SCRIPT_MEMORY_MB", 64))
 
 
 class SandboxedScriptEngine(PythonScriptEngine):

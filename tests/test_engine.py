@@ -132,3 +132,23 @@ def test_parse_errors_are_readable():
     with pytest.raises(DiagramError) as caught:
         Engine().spec("x", "<definitions/>", "nope")
     assert str(caught.value)
+
+
+def test_a_diagram_script_that_never_ends_is_stopped_and_the_instance_is_untouched(services, world, client):
+    """It compiles, so it deploys; when it runs, the watchdog stops it: 422, the complaint as it was."""
+    api = Api(client, world)
+    looping = SOP.replace("instansi_id = target_instansi_id", "while True:\n    pass\ninstansi_id = target_instansi_id")
+    assert looping != SOP
+    with transaction(services.sessions) as db:
+        assert services.registry.deploy(db, NATIONAL_SOP, looping).version == 2
+    tid = api.submit()["tracking_id"]
+    verify = api.task_for("admin_a", tid)
+    with transaction(services.sessions) as db:
+        state = db.scalars(select(ProcessInstance)).one().state
+    r = api.complete("admin_a", verify["id"], {"action": "transfer", "target_instansi_id": world.inst_b,
+                                                "note": "Bukan wewenang kami."})
+    assert r.status_code == 422 and r.json["error"] == "process_error"
+    assert "longer than" in r.json["message"]
+    with transaction(services.sessions) as db:
+        assert db.scalars(select(ProcessInstance)).one().state == state
+        assert db.get(HumanTask, verify["id"]).state == "open"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 from xml.sax.saxutils import escape
 
 import pytest
@@ -12,6 +13,7 @@ from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.util.task import TaskState
 
 from engine.sandbox import (
+    SCRIPT_SECONDS,
     SandboxedEnvironment,
     ScriptNotAllowed,
     _compile_eval,
@@ -314,3 +316,49 @@ def test_workflow_gateway_condition_refused(condition, fragment):
     assert info.value.__cause__ is refusal
     assert workflow.get_next_task(spec_name="gateway").state != TaskState.COMPLETED
     assert not workflow.completed
+
+
+# -- bounded runs: a script that loops or grabs memory cannot hang a web process or a worker -------
+@pytest.mark.parametrize("script, reason", [
+    ("while True:\n    pass", "ran longer than"),
+    ("hoard = []\nwhile True:\n    hoard.append('x' * 1000)", "more than"),
+    ("x = 'a' * (10 ** 10)", "larger than a script may build"),
+    ("x = [0] * (10 ** 9)", "larger than a script may build"),
+    ("x = 2 ** (10 ** 8)", "larger than a script may build"),
+    ("x = 1 << (10 ** 9)", "larger than a script may build"),
+    ("x = 'ab'\nx *= 10 ** 9", "larger than a script may build"),
+    ("x = list(range(10 ** 10))", r"range\(\) of more than"),
+])
+def test_a_script_that_loops_or_grabs_memory_is_stopped(script, reason):
+    env = SandboxedEnvironment({})
+    context = {"kept": 1}
+    began = time.perf_counter()
+    with pytest.raises(ScriptNotAllowed, match=reason):
+        env.execute(script, context)
+    assert time.perf_counter() - began < SCRIPT_SECONDS + 2
+    assert context == {"kept": 1}  # the task data is untouched
+
+
+def test_ordinary_arithmetic_and_sequences_still_work():
+    env = SandboxedEnvironment({})
+    context = {}
+    env.execute("a = 3 * 4\nb = 'ab' * 3\nc = 2 ** 10\nd = 1 << 3\ne = [0] * 5\nf = 2\nf *= 5\n"
+                "g = sum(range(1000))", context)
+    assert context == {"a": 12, "b": "ababab", "c": 1024, "d": 8, "e": [0] * 5, "f": 10, "g": 499500}
+    assert env.evaluate("x * 2 == 6", {"x": 3}) is True
+
+
+def test_the_watchdog_leaves_the_previous_trace_function_in_place():
+    import sys
+    calls = []
+
+    def tracer(frame, event, arg):
+        calls.append(event)
+        return None
+
+    sys.settrace(tracer)
+    try:
+        SandboxedEnvironment({}).execute("x = 1", {})
+        assert sys.gettrace() is tracer
+    finally:
+        sys.settrace(None)
