@@ -54,6 +54,7 @@ import builtins
 import os
 import resource
 import sys
+import threading
 import time
 import copy
 import functools
@@ -462,8 +463,9 @@ class Watchdog:
     CHECK_EVERY = 2000
 
     def __enter__(self) -> Watchdog:
-        self.deadline = time.perf_counter() + SCRIPT_SECONDS
-        self.memory_limit = _resident_bytes() + SCRIPT_MEMORY_MB * 1024 * 1024
+        now = time.perf_counter()
+        self.deadline = now + SCRIPT_SECONDS
+        self.memory_limit = _baseline(now) + SCRIPT_MEMORY_MB * 1024 * 1024
         self.lines = 0
         self.previous = sys.gettrace()
         sys.settrace(self._call)
@@ -484,6 +486,17 @@ class Watchdog:
                 if _resident_bytes() > self.memory_limit:
                     raise ScriptNotAllowed(f"the script used more than {SCRIPT_MEMORY_MB} MB of memory")
         return self._line
+
+
+_BASELINE = threading.local()
+
+
+def _baseline(now: float) -> int:
+    """The process's resident memory, read at most once a second per thread: a condition is evaluated
+    several times per request, and reading /proc costs more than evaluating it."""
+    if getattr(_BASELINE, "until", 0.0) < now:
+        _BASELINE.bytes, _BASELINE.until = _resident_bytes(), now + 1.0
+    return _BASELINE.bytes
 
 
 def _resident_bytes() -> int:
