@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from babel.numbers import format_decimal, format_percent
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from workflows.accounts.roles import ADMIN_INSTANSI, ADMIN_NASIONAL
