@@ -91,19 +91,6 @@ class Engine:
         self._lock = threading.Lock()
 
     # -- specs -----------------------------------------------------------------------------------
-    def validate_diagram(self, bpmn_xml: str, process_id: str) -> list[tuple[str, tuple[str, ...], str | None]]:
-        """Raise parser.DiagramError if the diagram cannot be parsed; otherwise return its user tasks
-        as (id, candidate groups, lane) so the caller can check who would work them."""
-        spec, subspecs = parse_process(bpmn_xml, process_id)
-        tasks = []
-        for process in [spec, *subspecs.values()]:
-            for task_spec in process.task_specs.values():
-                if task_spec.manual and hasattr(task_spec, "form"):
-                    groups = (getattr(task_spec, "extensions", {}) or {}).get("candidateGroups", "")
-                    tasks.append((task_spec.name, tuple(g.strip() for g in groups.split(",") if g.strip()),
-                                  task_spec.lane))
-        return tasks
-
     @staticmethod
     def forms(loaded: LoadedSpec) -> dict[str, dict[str, Any]]:
         """The form of every user task of a parsed version, by task name."""

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase
 
-from .ids import MAX_ID, is_id  # noqa: F401  (re-exported for the areas)
+from .ids import is_id
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

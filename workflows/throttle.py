@@ -85,18 +85,22 @@ class Throttle:
         now = self.clock()
         limits = self.limits
         recent = (FailedAttempt.kind == self.kind) & (FailedAttempt.at > now - limits.window)
-        waits = []
-        # one subject from one source: exponential after the free ones
-        count, last = session.execute(select(func.count(), func.max(FailedAttempt.at)).where(
-            recent, FailedAttempt.subject == subject, FailedAttempt.source == source)).one()
-        waits.append(self._delay(count, last, limits.free, limits.max_delay, now))
-        # one subject from everywhere: exponential, capped low
-        count, last = session.execute(select(func.count(), func.max(FailedAttempt.at)).where(
-            recent, FailedAttempt.subject == subject)).one()
-        waits.append(self._delay(count, last, limits.subject_free, limits.subject_max_delay, now))
+        pair = (FailedAttempt.subject == subject) & (FailedAttempt.source == source)
+        mine = FailedAttempt.subject == subject
+        theirs = FailedAttempt.source == source
+        # the three counts in one statement, over the rows of this subject or this source
+        pair_n, pair_last, subject_n, subject_last, source_n = session.execute(select(
+            func.count().filter(pair), func.max(FailedAttempt.at).filter(pair),
+            func.count().filter(mine), func.max(FailedAttempt.at).filter(mine),
+            func.count().filter(theirs)).where(recent, mine | theirs)).one()
+        waits = [
+            # one subject from one source: exponential after the free ones
+            self._delay(pair_n, pair_last, limits.free, limits.max_delay, now),
+            # one subject from everywhere: exponential, capped low
+            self._delay(subject_n, subject_last, limits.subject_free, limits.subject_max_delay, now),
+        ]
         # one source, any subject: blocked until enough failures leave the window
-        count = session.scalar(select(func.count()).select_from(FailedAttempt).where(
-            recent, FailedAttempt.source == source)) or 0
+        count = source_n or 0
         if count >= limits.source_limit:
             freeing = session.scalar(select(FailedAttempt.at).where(recent, FailedAttempt.source == source)
                                      .order_by(FailedAttempt.at, FailedAttempt.id)

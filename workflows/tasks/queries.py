@@ -12,7 +12,7 @@ from ..accounts.models import User
 from ..accounts.scope import task_scope_filter
 from ..complaints.models import Complaint
 from ..errors import Invalid, NotFound
-from ..orm import is_id
+from ..ids import is_id
 from .models import HumanTask
 from .projection import OPEN
 

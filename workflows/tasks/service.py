@@ -24,9 +24,10 @@ from ..accounts.roles import PELAPOR
 from ..accounts.scope import officers_for_task_filter, task_in_scope
 from ..complaints.models import Complaint
 from ..errors import Conflict, DomainError, Invalid
+from ..ids import is_id
 from ..notifications import inbox
 from ..org.models import Instansi, Unit
-from ..orm import find, is_id
+from ..orm import find
 from ..processes.models import ProcessInstance
 from ..processes.progress import Progress
 from ..sla import escalations
