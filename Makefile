@@ -38,14 +38,21 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $(NPM_STAMP)
 
-# The built viewer and its stylesheets/fonts, served at /static/vendor/bpmn-js/...
-$(VENDOR_STAMP): $(NPM_STAMP)
+# The built viewer and its stylesheets/fonts, served at /static/vendor/bpmn-js/...; the designer's
+# modeler (bpmn-js Modeler + Camunda properties panel + bpmnlint) bundled by esbuild into vendor/modeler/.
+$(VENDOR_STAMP): $(NPM_STAMP) web/static/src/modeler.js
 	rm -rf $(VENDOR)/bpmn-js
 	mkdir -p $(VENDOR)/bpmn-js/assets
 	cp $(BPMN_DIST)/bpmn-navigated-viewer.production.min.js $(VENDOR)/bpmn-js/
 	cp $(BPMN_DIST)/assets/diagram-js.css $(BPMN_DIST)/assets/bpmn-js.css $(VENDOR)/bpmn-js/assets/
 	cp -R $(BPMN_DIST)/assets/bpmn-font $(VENDOR)/bpmn-js/assets/
 	cp node_modules/bpmn-js/LICENSE $(VENDOR)/bpmn-js/
+	rm -rf $(VENDOR)/modeler
+	mkdir -p $(VENDOR)/modeler
+	node_modules/.bin/esbuild web/static/src/modeler.js --bundle --minify --format=iife --target=es2019 \
+		--log-level=warning --outfile=$(VENDOR)/modeler/modeler.js
+	cp node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css \
+		node_modules/bpmn-js-bpmnlint/dist/assets/css/bpmn-js-bpmnlint.css $(VENDOR)/modeler/
 	touch $(VENDOR_STAMP)
 
 static: $(VENDOR_STAMP)
