@@ -58,3 +58,8 @@ def loads(state: str, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
     workflow = _serializer.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
     workflow.script_engine = script_engine
     return workflow
+
+
+def registry():
+    """SpiffWorkflow's converter registry (SpecDiff compares task specs through it)."""
+    return _serializer.registry

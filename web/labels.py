@@ -70,6 +70,8 @@ ACTION = {
     "escalation_handled": _l("Escalation handled"),
     "process_ended": _l("Process ended"),
     "script_ran": _l("Automatic step"),
+    "process_migrated": _l("Moved to another SOP version"),
+    "process_migration_reverted": _l("SOP version move reverted"),
 }
 
 

@@ -45,6 +45,8 @@ FIELD_MESSAGES = {
     "period_too_long": lambda p: _("At most %(days)s days at once.", days=p.get("days")),
     "needs_region": lambda p: _("A regional designer right needs an officer with a region."),
     "invalid_diagram": lambda p: _("The diagram cannot be deployed: %(reason)s", reason=p.get("reason")),
+    "not_a_number": lambda p: _("Must be a positive whole number."),
+    "same_version": lambda p: _("Choose a version other than the one the complaints run on."),
     # diagram problems (workflows.processes.validation), each at its BPMN element
     "unknown_role": lambda p: _("%(element)s: a user task needs a known role (candidate group or lane): %(roles)s.",
                                 element=p.get("element"), roles=", ".join(p.get("roles", []))),
@@ -131,6 +133,14 @@ MESSAGES = {
     "no such process version": lambda: _("no such process version"),
     "this process is not deployed yet; post a diagram to start from":
         lambda: _("this process is not deployed yet; post a diagram to start from"),
+    "migration not found": lambda: _("migration not found"),
+    "this migration was reverted already": lambda: _("this migration was reverted already"),
+    "the complaint moved on since it was migrated (a step was completed or a timer fired); reverting would lose that":
+        lambda: _("the complaint moved on since it was migrated (a step was completed or a timer fired); "
+                  "reverting would lose that"),
+    "the complaint moved on since the dry run": lambda: _("the complaint moved on since the dry run"),
+    "the user who started the migration no longer exists":
+        lambda: _("the user who started the migration no longer exists"),
 }
 
 

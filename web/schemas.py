@@ -103,6 +103,55 @@ class DeployIn(In):
                          metadata={"description": "what changed and why, kept with the version"})
 
 
+class MigrationIn(In):
+    from_version = fields.Integer(required=True, data_key="from", strict=True, validate=validate.Range(1, 100000),
+                                  metadata={"description": "the version the complaints run on now"})
+    to_version = fields.Integer(required=True, data_key="to", strict=True, validate=validate.Range(1, 100000),
+                                metadata={"description": "the version to move them to"})
+    variant = fields.String(load_default="", validate=validate.Length(0, 32))
+    complaint_ids = fields.List(Id(), load_default=None, validate=validate.Length(1, 5000),
+                                metadata={"description": "only these complaints (default: all open on 'from')"})
+
+
+class CandidateOut(Schema):
+    complaint_id = fields.Integer()
+    tracking_id = fields.String()
+    movable = fields.Boolean(metadata={"description": "every step it waits at exists in the target version"})
+    waiting = fields.List(fields.String(), metadata={"description": "BPMN ids of the steps/timers it waits at"})
+    unmapped = fields.List(fields.String(), metadata={"description": "waiting steps missing in the target"})
+    changed = fields.List(fields.String(), metadata={"description": "waiting steps defined differently there"})
+    due_before = fields.Dict(keys=fields.String(), values=fields.DateTime())
+    due_after = fields.Dict(keys=fields.String(), values=fields.DateTime())
+    outcome = fields.String(allow_none=True, metadata={"description": "after a run: moved, refused or moved_on"})
+    migration_id = fields.Integer(allow_none=True, metadata={"description": "revert with this id"})
+
+
+class MigrationOut(Schema):
+    id = fields.Integer()
+    complaint_id = fields.Integer()
+    from_definition_id = fields.Integer()
+    to_definition_id = fields.Integer()
+    migrated_by_id = fields.Integer()
+    migrated_at = fields.DateTime()
+    reverted_at = fields.DateTime(allow_none=True)
+
+
+class ChangeOut(Schema):
+    element = fields.String(metadata={"description": "BPMN id"})
+    name = fields.String()
+    kind = fields.String(metadata={"description": "step, event, gateway or flow"})
+    change = fields.String(metadata={"description": "added, removed or changed"})
+    aspects = fields.List(fields.String(), metadata={
+        "description": "what changed: name, lane, limit, condition, script, form, properties, type, path"})
+
+
+class StepLoadOut(Schema):
+    step = fields.String(metadata={"description": "BPMN id of the step"})
+    waiting = fields.Integer()
+    overdue = fields.Integer()
+    median_days = fields.Float(metadata={"description": "median waiting time in working days"})
+
+
 class DesignerIn(In):
     designer = fields.String(required=True, allow_none=True, validate=validate.OneOf(("national", "regional")),
                              metadata={"description": "national, regional (own region's variant) or null"})

@@ -17,6 +17,7 @@ from .clock import Clock, OffsetClock
 from .complaints.service import REPLY_CODE, TOO_MANY_CODES, Complaints
 from .db import make_engine, make_session_factory
 from .processes.designer import Designer
+from .processes.migration import Migrations
 from .processes.progress import Progress
 from .processes.registry import Registry
 from .sla import diagram_functions
@@ -41,6 +42,7 @@ class Aduan:
         self.users = Users(self.clock)
         self.timekeeper = Timekeeper(self.progress)
         self.designer = Designer(self.registry, self.clock)
+        self.migrations = Migrations(self.progress, self.sessions)
         # Guessing passwords and reply codes (workflows/throttle.py): free failures per subject and
         # address (ADUAN_LOGIN_MAX_FAILURES) within ADUAN_LOGIN_WINDOW_SECONDS, then growing delays.
         limits = guess_limits or Limits(free=int(os.environ.get("ADUAN_LOGIN_MAX_FAILURES", 5)),

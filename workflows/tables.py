@@ -7,7 +7,7 @@ from .monev.models import MonevDaily, MonevStale, MonevState
 from .notifications.models import Notification
 from .org.models import Instansi, Region, Unit
 from .orm import Base, utcnow
-from .processes.models import ProcessDefinition, ProcessDraft, ProcessInstance
+from .processes.models import ProcessDefinition, ProcessDraft, ProcessInstance, ProcessMigration
 from .settings import Setting
 from .sla.models import CalendarOverride, Deadline, EscalationLevel, SlaBreach, SlaLimit
 from .tasks.models import HumanTask
@@ -15,5 +15,5 @@ from .throttle import FailedAttempt
 
 __all__ = ["ApiToken", "Attachment", "AuditEvent", "Base", "CalendarOverride", "Complaint", "Deadline",
            "EscalationLevel", "FailedAttempt", "HumanTask", "Instansi", "MonevDaily", "MonevStale", "MonevState",
-           "Notification", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "Region", "ReporterContact", "Setting",
+           "Notification", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "ProcessMigration", "Region", "ReporterContact", "Setting",
            "SlaBreach", "SlaLimit", "Unit", "User", "utcnow"]

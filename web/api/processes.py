@@ -7,11 +7,22 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from workflows.errors import Invalid
-from workflows.processes import validation
+from workflows.processes import heatmap, validation
 
 from ..context import current_user, services, unit_of_work
 from ..messages import field_message
-from ..schemas import DeployIn, DiagramCheckOut, DraftOut, ErrorOut, VersionOut
+from ..schemas import (
+    CandidateOut,
+    ChangeOut,
+    DeployIn,
+    DiagramCheckOut,
+    DraftOut,
+    ErrorOut,
+    MigrationIn,
+    MigrationOut,
+    StepLoadOut,
+    VersionOut,
+)
 
 blp = Blueprint("processes", __name__, url_prefix="/api/processes", description="Process diagrams (BPMN)")
 
@@ -145,3 +156,94 @@ class Deploy(MethodView):
             view = next(v for v in designer.versions(db, definition.key, definition.variant)
                         if v.definition.id == definition.id)
             return view, 201
+
+
+def _number(name: str, required: bool = True) -> int | None:
+    """A positive whole number from the query string, or a 422 naming the parameter."""
+    value = request.args.get(name)
+    if value is None or value == "":
+        if required:
+            raise Invalid({name: [("required", {})]})
+        return None
+    if not value.isdigit() or len(value) > 9 or int(value) < 1:
+        raise Invalid({name: [("not_a_number", {})]})
+    return int(value)
+
+
+@blp.route("/<string:key>/diff")
+class Diff(MethodView):
+    @blp.doc(parameters=[{"in": "query", "name": n, "required": n == "from", "schema": {"type": "integer"},
+                          "description": d} for n, d in (("from", "the older version"), ("to", "the newer version"),
+                                                         ("draft", "a draft instead of 'to'"))])
+    @blp.response(200, ChangeOut(many=True))
+    @blp.alt_response(422, schema=ErrorOut, description="A version number missing or not a number")
+    def get(self, key):
+        """What changed from version ``from`` to version ``to`` (or to ``draft``): steps, events,
+        gateways and flows added, removed or changed, with the aspects that changed (name, lane,
+        limit, condition, script, form, properties, type, path). Elements are matched by BPMN id."""
+        source, target, draft = _number("from"), _number("to", False), _number("draft", False)
+        with unit_of_work() as db:
+            current_user(db)
+            return services().designer.compare(db, key, request.args.get("variant", ""), source, target, draft)
+
+
+@blp.route("/<string:key>/heatmap")
+class Heatmap(MethodView):
+    @blp.response(200, StepLoadOut(many=True))
+    def get(self, key):
+        """Live load per step of ``key`` (``?version=`` one version, default all; ``?variant=``): open
+        complaints waiting at each step, how many are overdue, the median wait in working days --
+        within what the caller may see."""
+        version = _number("version", False)
+        with unit_of_work() as db:
+            user = current_user(db)
+            aduan = services()
+            return heatmap.step_load(db, user, aduan.policy, aduan.clock(), key, request.args.get("variant", ""),
+                                     version)
+
+
+@blp.route("/<string:key>/migrations/plan")
+class MigrationPlan(MethodView):
+    @blp.arguments(MigrationIn)
+    @blp.response(200, CandidateOut(many=True))
+    @blp.alt_response(403, schema=ErrorOut, description="No process-designer right for this diagram")
+    def post(self, body, key):
+        """Dry run of moving open complaints from version ``from`` to ``to``: per complaint, whether it
+        can move (every step it waits at exists in ``to`` with the same kind) and how its due
+        moments change. Nothing is written."""
+        with unit_of_work() as db:
+            return services().migrations.plan(db, current_user(db), key, body["from_version"], body["to_version"],
+                                              body["variant"], body["complaint_ids"])
+
+
+@blp.route("/<string:key>/migrations")
+class MigrationRuns(MethodView):
+    @blp.response(200, MigrationOut(many=True))
+    def get(self, key):
+        """Complaints moved between versions of ``key`` (``?variant=``), the newest first."""
+        with unit_of_work() as db:
+            current_user(db)
+            return services().migrations.history(db, key, request.args.get("variant", ""))
+
+    @blp.arguments(MigrationIn)
+    @blp.response(200, CandidateOut(many=True))
+    @blp.alt_response(403, schema=ErrorOut, description="No process-designer right for this diagram")
+    def post(self, body, key):
+        """Move open complaints from version ``from`` to ``to``, each in its own transaction: those
+        that can move are moved (timeline entry, old state kept for revert), the others are left
+        untouched; every complaint is reported with its outcome (moved, refused, moved_on)."""
+        with unit_of_work() as db:
+            user_id = current_user(db).id
+        return services().migrations.run(user_id, key, body["from_version"], body["to_version"], body["variant"],
+                                         body["complaint_ids"])
+
+
+@blp.route("/migrations/<int:migration_id>/revert")
+class MigrationRevert(MethodView):
+    @blp.response(200, MigrationOut)
+    @blp.alt_response(409, schema=ErrorOut, description="Reverted already, or the complaint moved on since")
+    def post(self, migration_id):
+        """Put a migrated complaint back on its old version with the state it had, while it has not
+        moved on since the migration."""
+        with unit_of_work() as db:
+            return services().migrations.revert(db, current_user(db), migration_id)

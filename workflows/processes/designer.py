@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,7 @@ from ..clock import Clock
 from ..errors import Forbidden, Invalid, NotFound, PreconditionFailed
 from ..org.models import Region
 from ..orm import find
+from .diff import Change, compare
 from .models import ProcessDefinition, ProcessDraft, ProcessInstance
 from .registry import NATIONAL_SOP, Registry
 
@@ -91,12 +93,28 @@ class Designer:
             raise NotFound("no such process version")
         return definition
 
+    # -- diff --------------------------------------------------------------------------------------
+    def compare(self, session: Session, key: str, variant: str, source: int, target: int | None = None,
+                draft_id: int | None = None) -> list[Change]:
+        """What changed from version ``source`` to version ``target`` or to a draft."""
+        old = self.version(session, key, source, variant).bpmn_xml
+        if draft_id is not None:
+            new = self.draft(session, draft_id).bpmn_xml
+        elif target is not None:
+            new = self.version(session, key, target, variant).bpmn_xml
+        else:
+            raise Invalid({"to": [("required", {})]})
+        try:
+            return compare(old, new)
+        except etree.XMLSyntaxError as exc:
+            raise Invalid({"bpmn": [("invalid_diagram", {"reason": str(exc)})]}) from exc
+
     # -- drafts ------------------------------------------------------------------------------------
     def start_draft(self, session: Session, user: User, key: str = NATIONAL_SOP, variant: str = "",
                     bpmn_xml: str | None = None) -> ProcessDraft:
         """A draft of ``key``/``variant``: the posted diagram, else a copy of the live version (a new
         variant starts from the national one)."""
-        self._require(session, user, variant)
+        self.require(session, user, variant)
         live = self._live(session, key, variant) or self._live(session, key, "")
         if bpmn_xml is None and live is None:
             raise NotFound("this process is not deployed yet; post a diagram to start from")
@@ -155,7 +173,7 @@ class Designer:
     # -- internals ---------------------------------------------------------------------------------
     def _editable(self, session: Session, user: User, draft_id: int, if_match: int | None) -> ProcessDraft:
         draft = self.draft(session, draft_id)
-        self._require(session, user, draft.variant)
+        self.require(session, user, draft.variant)
         if draft.state != "open":
             raise PreconditionFailed("this draft was deployed already; start a new one")
         if if_match is None:
@@ -168,7 +186,7 @@ class Designer:
         return draft
 
     @staticmethod
-    def _require(session: Session, user: User, variant: str) -> None:
+    def require(session: Session, user: User, variant: str) -> None:
         if not may_design(user, variant, session):
             raise Forbidden("you do not have the process-designer right for this diagram")
 

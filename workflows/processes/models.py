@@ -55,3 +55,21 @@ class ProcessInstance(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __mapper_args__ = {"version_id_col": lock_version}
+
+
+class ProcessMigration(Base):
+    """One complaint moved from one version of its process to another. The state before the move is
+    kept, so the move can be reverted while the complaint has not moved on since
+    (``new_lock_version`` is the instance's version right after the move)."""
+    __tablename__ = "process_migrations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
+    from_definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
+    to_definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
+    old_state: Mapped[str] = mapped_column(Text)
+    new_lock_version: Mapped[int]
+    migrated_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    migrated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reverted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reverted_at: Mapped[datetime | None]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from engine.moment import now
 from engine.sandbox import task_data_helper
 
 from ..clock import Clock
@@ -22,20 +23,20 @@ def build(clock: Clock, policy: SlaPolicy) -> dict[str, Callable[..., Any]]:
         calendar = policy.calendar(region_id)
         remaining = (data.get("sla_remaining") or {}).get(step)
         if isinstance(remaining, (int, float)) and remaining > 0:
-            return calendar.add_working_seconds(clock(), remaining).isoformat()
-        return calendar.due(clock(), policy.limit(region_id, step, data.get("tier"))).isoformat()
+            return calendar.add_working_seconds(now(clock), remaining).isoformat()
+        return calendar.due(now(clock), policy.limit(region_id, step, data.get("tier"))).isoformat()
 
     @task_data_helper
     def working_days(data: Mapping[str, Any], days: int) -> str:
         """End of the ``days``-th working day from now by the region's calendar."""
         if not isinstance(days, int) or not 1 <= days <= 400:
             raise ValueError("working_days() takes a whole number of days between 1 and 400")
-        return policy.calendar(data.get("region_id")).add_working_days(clock(), days).isoformat()
+        return policy.calendar(data.get("region_id")).add_working_days(now(clock), days).isoformat()
 
     @task_data_helper
     def working_hours(data: Mapping[str, Any], hours: int) -> str:
         if not isinstance(hours, (int, float)) or not 0 < hours <= 2000:
             raise ValueError("working_hours() takes a number of hours between 0 and 2000")
-        return policy.calendar(data.get("region_id")).add_working_hours(clock(), hours).isoformat()
+        return policy.calendar(data.get("region_id")).add_working_hours(now(clock), hours).isoformat()
 
     return {"sla_due": sla_due, "working_days": working_days, "working_hours": working_hours}

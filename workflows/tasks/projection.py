@@ -57,9 +57,10 @@ def project(session: Session, complaint: Complaint, instance: ProcessInstance, r
                             created_at=now, state=OPEN, instansi_id=complaint.instansi_id,
                             unit_id=complaint.unit_id, region_id=province_id, due_at=task.due_at)
             session.add(row)
-        else:
+        else:  # (title and role change when the complaint moves to another version of its process)
             _set_changed(row, instansi_id=complaint.instansi_id, unit_id=complaint.unit_id,
-                         region_id=province_id, due_at=task.due_at)
+                         region_id=province_id, due_at=task.due_at, title=task.title,
+                         role=task_role(task.candidate_groups, task.lane) or UNASSIGNED)
         result.append(row)
     return result
 
