@@ -100,8 +100,34 @@ def shoot(base: str) -> None:
                                        locale="id-ID").new_page()
         log_in(national, "nasional")
         save(national, "/monev", "monev", full=True)
+        designer_walk(national)
         browser.close()
     print(f"screenshots written to {OUT.relative_to(ROOT)}/")
+
+
+def designer_walk(page) -> None:
+    """The process designer's day: versions with the heat-map, a draft in the modeler with a
+    validation message at its element, the diff of two versions, a migration dry run."""
+    page.goto("/designer")
+    page.wait_for_selector("#heatmap[data-rendered=true]")
+    page.screenshot(path=str(OUT / "designer-versions.png"), full_page=True)
+    page.click("#new-draft")
+    page.wait_for_selector("#designer[data-ready=true]")
+    page.screenshot(path=str(OUT / "designer-modeler.png"), full_page=True)
+    # break a condition the way Camunda Modeler writes them, save: the problem shows at its flow
+    page.evaluate("""() => {
+        const m = window.aduanModeler, flow = m.get('elementRegistry').get('flow_action_dispatch');
+        const expr = m.get('moddle').create('bpmn:FormalExpression', {body: '${action == "dispatch"}'});
+        m.get('modeling').updateProperties(flow, {conditionExpression: expr});
+    }""")
+    page.click("#save")
+    page.wait_for_selector("#problems li[data-element=flow_action_dispatch]")
+    page.click("#problems li[data-element=flow_action_dispatch]")
+    page.screenshot(path=str(OUT / "designer-validation.png"), full_page=True)
+    page.goto("/designer/diff?from=1&to=2")
+    page.wait_for_selector("#diff-new[data-rendered=true]")
+    page.screenshot(path=str(OUT / "designer-diff.png"), full_page=True)
+    save(page, "/designer/migrate?from=1&to=2", "designer-migration-plan", full=True)
 
 
 def log_in(page, username: str) -> None:

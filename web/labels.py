@@ -142,3 +142,12 @@ TASK_STATE = {
     "cancelled": _l("cancelled"),
     "resolved": _l("resolved"),
 }
+
+DIFF_KIND = {"step": _l("Step"), "event": _l("Event"), "gateway": _l("Gateway"), "flow": _l("Flow")}
+DIFF_CHANGE = {"added": _l("added"), "removed": _l("removed"), "changed": _l("changed")}
+DIFF_ASPECT = {
+    "name": _l("name"), "lane": _l("lane (role)"), "limit": _l("time limit"), "condition": _l("condition"),
+    "script": _l("script"), "form": _l("form fields"), "properties": _l("properties"), "type": _l("element type"),
+    "path": _l("connections"),
+}
+MIGRATION_OUTCOME = {"moved": _l("moved"), "refused": _l("not moved"), "moved_on": _l("changed meanwhile, not moved")}

@@ -52,9 +52,12 @@ def seed(services: Aduan) -> Iterator[str]:
             db.add(region)
             db.flush()
             regions[code] = region
-        credentials.create_user(db, "nasional", "Admin Nasional KemenPAN-RB", DEMO_PASSWORD, roles.ADMIN_NASIONAL)
-        credentials.create_user(db, "koordinator.jabar", "Admin Koordinator Jawa Barat", DEMO_PASSWORD,
-                             roles.ADMIN_KOORDINATOR, region_id=regions["32"].id)
+        national = credentials.create_user(db, "nasional", "Admin Nasional KemenPAN-RB", DEMO_PASSWORD,
+                                           roles.ADMIN_NASIONAL)
+        national.designer = "national"  # the process-designer right (web: Proses)
+        coordinator = credentials.create_user(db, "koordinator.jabar", "Admin Koordinator Jawa Barat", DEMO_PASSWORD,
+                                              roles.ADMIN_KOORDINATOR, region_id=regions["32"].id)
+        coordinator.designer = "regional"  # West Java's SOP variant only
         for code, name, region_code, units in INSTANSI:
             inst = Instansi(code=code, name=name, region_id=regions[region_code].id)
             db.add(inst)
@@ -174,3 +177,20 @@ def _complaints(services: Aduan) -> Iterator[str]:
     archived = _submit(services, "pemkot-bekasi", "Tes laporan", "Ini hanya percobaan aplikasi saja.", "lainnya")
     _complete(services, archived, {"action": "archive", "note": "Bukan pengaduan (uji coba)."})
     yield f"{archived}: diarsipkan"
+    yield from _second_version(services)
+
+
+def _second_version(services: Aduan) -> Iterator[str]:
+    """Version 2 of the national SOP (a clearer verification step), so the designer's pages show a
+    history, complaints still on version 1 to migrate, and a diff."""
+    with transaction(services.sessions) as db:
+        national = db.scalars(select(User).where(User.username == "nasional")).one()
+        live = services.designer.versions(db)[0].definition
+        xml = live.bpmn_xml.replace('name="Verifikasi laporan"', 'name="Verifikasi &amp; klasifikasi laporan"')
+        version = services.registry.deploy(db, live.key, xml, deployed_by_id=national.id,
+                                           note="Nama langkah verifikasi diperjelas (klasifikasi ikut diperiksa).")
+        number = version.version
+    later = _submit(services, "pemkot-bandung", "Lampu jalan padam",
+                    "Lampu penerangan jalan di Jl. Dago padam sejak tiga malam, rawan kecelakaan.", "infrastruktur",
+                    location="Jl. Ir. H. Juanda (Dago), Bandung")
+    yield f"{later}: belum diproses, SOP versi {number}"

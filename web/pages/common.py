@@ -34,6 +34,7 @@ class Officer:
     full_name: str
     role: str
     unread: int = 0  # notifications newer than what they marked read
+    designer: str | None = None  # the process-designer right: national | regional | None
 
     @property
     def is_admin(self) -> bool:
@@ -52,7 +53,7 @@ def load_officer() -> None:
             session.pop("user_id", None)
             return
         g.officer = Officer(user.id, user.username, user.full_name, user.role,
-                            inbox.unread_count(db, user))
+                            inbox.unread_count(db, user), user.designer)
 
 
 def officer_required(view):

@@ -25,7 +25,7 @@ from ..clock import Clock
 from ..errors import Forbidden, Invalid, NotFound, PreconditionFailed
 from ..org.models import Region
 from ..orm import find
-from .diff import Change, compare
+from .diff import Change, compare, names
 from .models import ProcessDefinition, ProcessDraft, ProcessInstance
 from .registry import NATIONAL_SOP, Registry
 
@@ -109,6 +109,9 @@ class Designer:
         except etree.XMLSyntaxError as exc:
             raise Invalid({"bpmn": [("invalid_diagram", {"reason": str(exc)})]}) from exc
 
+    def element_names(self, session: Session, key: str, number: int, variant: str = "") -> dict[str, str]:
+        return names(self.version(session, key, number, variant).bpmn_xml)
+
     # -- drafts ------------------------------------------------------------------------------------
     def start_draft(self, session: Session, user: User, key: str = NATIONAL_SOP, variant: str = "",
                     bpmn_xml: str | None = None) -> ProcessDraft:
@@ -125,6 +128,10 @@ class Designer:
         session.add(draft)
         session.flush()
         return draft
+
+    def draft_from_version(self, session: Session, user: User, key: str, variant: str, number: int) -> ProcessDraft:
+        """A draft holding an older version's diagram: deploying it is a roll-back (a new version)."""
+        return self.start_draft(session, user, key, variant, self.version(session, key, number, variant).bpmn_xml)
 
     @staticmethod
     def drafts(session: Session, key: str = NATIONAL_SOP) -> list[ProcessDraft]:

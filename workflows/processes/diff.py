@@ -96,3 +96,8 @@ def compare(old_xml: str, new_xml: str) -> list[Change]:
             changes.append(Change(element, str(aspects["name"]), kind, "removed"))
     order = {"step": 0, "event": 1, "gateway": 2, "flow": 3}
     return sorted(changes, key=lambda c: (order[c.kind], c.change, c.element))
+
+
+def names(xml: str) -> dict[str, str]:
+    """The name of every element of a diagram by BPMN id (its id where it has none)."""
+    return {element: str(aspects["name"]) or element for element, (_kind, aspects) in _elements(xml).items()}

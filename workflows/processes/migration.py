@@ -83,9 +83,8 @@ class Migrations:
                 with transaction(self.sessions) as session:
                     candidate = self._move(session, self._user(session, user_id), instance_id, old_id, new_id,
                                            lock_version)
-            except (StaleDataError, Conflict) as exc:
+            except (StaleDataError, Conflict):
                 candidate = Candidate(complaint_id, tracking_id, instance_id, lock_version, [], outcome=MOVED_ON)
-                candidate.unmapped = [str(exc)] if isinstance(exc, Conflict) else []
             except DatabaseError as exc:
                 if not is_write_conflict(exc):
                     raise

@@ -5,6 +5,10 @@
  *   <div class="aduan-diagram" data-bpmn-url="/path/to/diagram.bpmn"
  *        data-current="verify" data-done="start,gw_verify_merge"></div>
  * data-current / data-done: comma-separated BPMN element ids, marked `aduan-current` / `aduan-done`.
+ * data-heatmap-url: JSON [{step, waiting, overdue, median_days}] drawn as a badge on each step
+ *   (texts from data-msg-waiting / -overdue / -days); the element gets data-heatmap="<total waiting>".
+ * data-diff-url + data-side="old"|"new": JSON [{element, change}] from the diff API; the old side
+ *   marks removed and changed elements, the new side added and changed (aduan-added/-changed/-removed).
  * When finished the element gets data-rendered="true"; on failure data-error="<message>" and a short
  * text in the element. No modules, no build step.
  */
@@ -58,12 +62,68 @@
       canvas.zoom("fit-viewport");
       mark(canvas, registry, ids(el.getAttribute("data-done")), "aduan-done");
       mark(canvas, registry, ids(el.getAttribute("data-current")), "aduan-current");
+      if (el.getAttribute("data-heatmap-url")) { await heatmap(el, viewer); }
+      if (el.getAttribute("data-diff-url")) { await differences(el, viewer); }
       el.dataset.rendered = "true";
     } catch (err) {
       fail(el, err);
     } finally {
       delete el.dataset.rendering;
     }
+  }
+
+  async function json(url) {
+    var response = await fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } });
+    if (!response.ok) { throw new Error("HTTP " + response.status + " " + response.statusText); }
+    return response.json();
+  }
+
+  async function heatmap(el, viewer) {
+    var load = await json(el.getAttribute("data-heatmap-url"));
+    var registry = viewer.get("elementRegistry");
+    var overlays = viewer.get("overlays");
+    var total = 0;
+    load.forEach(function (step) {
+      if (!registry.get(step.step)) { return; }
+      total += step.waiting;
+      var badge = document.createElement("div");
+      badge.className = "aduan-heat" + (step.overdue ? " has-overdue" : "");
+      badge.dataset.step = step.step;
+      badge.dataset.waiting = String(step.waiting);
+      badge.dataset.overdue = String(step.overdue);
+      badge.title = step.waiting + " " + message(el, "waiting", "waiting") + " · " + step.overdue + " "
+        + message(el, "overdue", "overdue") + " · " + step.median_days + " " + message(el, "days", "working days");
+      var count = document.createElement("strong");
+      count.textContent = String(step.waiting);
+      badge.appendChild(count);
+      if (step.overdue) {
+        var late = document.createElement("span");
+        late.className = "late";
+        late.textContent = step.overdue + " " + message(el, "overdue", "overdue");
+        badge.appendChild(late);
+      }
+      var days = document.createElement("span");
+      days.className = "days";
+      days.textContent = step.median_days + " hk";
+      badge.appendChild(days);
+      overlays.add(step.step, { position: { bottom: 4, left: -6 }, html: badge });
+      viewer.get("canvas").addMarker(step.step, step.overdue ? "aduan-hot" : "aduan-warm");
+    });
+    el.dataset.heatmap = String(total);
+  }
+
+  async function differences(el, viewer) {
+    var changes = await json(el.getAttribute("data-diff-url"));
+    var side = el.getAttribute("data-side");
+    var registry = viewer.get("elementRegistry");
+    var canvas = viewer.get("canvas");
+    var shown = changes.filter(function (c) {
+      return c.change === "changed" || (side === "old" ? c.change === "removed" : c.change === "added");
+    });
+    shown.forEach(function (c) {
+      if (registry.get(c.element)) { canvas.addMarker(c.element, "aduan-" + c.change); }
+    });
+    el.dataset.marked = shown.map(function (c) { return c.element; }).join(",");
   }
 
   function renderAll(root) {
