@@ -109,7 +109,7 @@ def test_revert_puts_the_old_state_back_until_the_complaint_moves_on(api, client
     task = api.task_for("admin_a", two["tracking_id"])
     assert api.complete("admin_a", task["id"], {"action": "dispatch", "unit_id": world.unit_a1}).status_code == 200
     r = client.post(f"/api/processes/migrations/{ids[two['tracking_id']]}/revert", headers=api.auth("koord"))
-    assert r.status_code == 409 and "moved on" in r.json["message"]
+    assert r.status_code == 409 and "berlanjut" in r.json["message"]
     # only designers migrate and revert
     assert client.post(f"{BASE}/migrations", json={"from": 1, "to": 2}, headers=api.auth("admin_a")).status_code == 403
 

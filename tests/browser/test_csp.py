@@ -38,7 +38,7 @@ def test_pages_work_under_the_csp_without_violations(page, client, world):
     page.locator("form button[type=submit]").click()
     page.wait_for_url("**/tasks**")
     for path in ("/tasks", f"/tasks/{verify['id']}", f"/complaints/{verify['complaint_id']}", "/monev",
-                 "/users", "/notifications"):
+                 "/users", "/notifications", "/designer"):
         page.goto(path)
         if path.startswith("/complaints/"):
             # the SOP diagram drawn by bpmn-js, with the current step marked

@@ -8,7 +8,7 @@ token, so the page and a designer's own tools get the same answers.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from workflows.errors import DomainError
@@ -82,7 +82,11 @@ def draft(draft_id):
         live = next(iter(services().designer.versions(db, found.key, found.variant)), None)
         page = render_template("designer/modeler.html", draft=found, live=live,
                                can_design=may_design(user, found.variant, db) and found.state == "open")
-    return page
+    # The modeler's libraries (diagram-js direct editing, the properties panel) set style attributes
+    # from markup: this page alone allows inline styles; scripts stay 'self' only.
+    policy = current_app.config["CONTENT_SECURITY_POLICY"].replace("style-src 'self'",
+                                                                   "style-src 'self' 'unsafe-inline'")
+    return page, 200, {"Content-Security-Policy": policy}
 
 
 @bp.get("/designer/drafts/<int:draft_id>.bpmn")

@@ -1,0 +1,131 @@
+"""The process designer's day in Chromium: open the live SOP in the modeler, add a step and change a
+limit, save, see the broken draft's problem at its element and select it from the message, fix it,
+deploy; a new complaint starts on the new version while the old one stays on its own; diff the two
+versions; dry-run then run the migration; the heat-map's counts follow a completed task. No CSP
+violation on the way."""
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.browser.test_csp import WATCH, _violations
+from tests.conftest import PASSWORD
+from tests.helpers import Api
+
+ADD_STEP = """(script) => {
+  const m = window.aduanModeler, reg = m.get('elementRegistry'), modeling = m.get('modeling');
+  const flow = reg.get('flow_verify_to_action'), source = flow.source, target = flow.target;
+  modeling.removeConnection(flow);
+  const step = modeling.createShape({type: 'bpmn:ScriptTask'},
+    {x: source.x + source.width + 70, y: source.y + source.height / 2 + 90}, source.parent);
+  modeling.updateProperties(step, {name: 'Catat hasil verifikasi', scriptFormat: 'python', script: script});
+  modeling.connect(source, step);
+  modeling.connect(step, target);
+  const timer = reg.get('verify_deadline'), definition = timer.businessObject.eventDefinitions[0];
+  modeling.updateModdleProperties(timer, definition.timeDate, {body: 'working_days(2)'});
+  return step.id;
+}"""
+FIX_STEP = """(id) => {
+  const m = window.aduanModeler;
+  m.get('modeling').updateProperties(m.get('elementRegistry').get(id), {script: 'verification_noted = True'});
+}"""
+
+
+def _heat(page, step: str) -> str | None:
+    badge = page.locator(f"#heatmap .aduan-heat[data-step={step}]")
+    return badge.get_attribute("data-waiting") if badge.count() else None
+
+
+def test_a_designer_edits_validates_deploys_diffs_and_migrates(page, client, world):
+    api = Api(client, world)
+    users = {u["username"]: u["id"] for u in client.get("/api/users", headers=api.auth("nasional")).json}
+    assert client.put(f"/api/users/{users['koord']}/designer", json={"designer": "national"},
+                      headers=api.auth("nasional")).status_code == 200
+    old = api.submit()
+    page.context.add_init_script(WATCH)
+    page.goto("/login")
+    page.fill("#username", "koord")
+    page.fill("#password", PASSWORD)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url("**/tasks**")
+
+    # the live version with its load: one complaint waits at verification
+    page.goto("/designer")
+    expect(page.locator("#heatmap")).to_have_attribute("data-rendered", "true")
+    assert _heat(page, "verify") == "1"
+    expect(page.locator("tr[data-version='1'] [data-running]")).to_have_text("1")
+
+    # a draft of the live version in the modeler, with the properties panel and bpmnlint
+    page.click("#new-draft")
+    page.wait_for_url("**/designer/drafts/*")
+    expect(page.locator("#designer")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#properties .bio-properties-panel")).to_be_visible()
+    expect(page.locator("#canvas .bjsl-button")).to_be_visible()
+    step = page.evaluate(ADD_STEP, "import os\nverification_noted = True")
+    page.click("#save")
+    expect(page.locator("#designer")).to_have_attribute("data-saved", "true")
+    expect(page.locator("#revision")).to_have_attribute("data-revision", "2")
+    # the broken script is named at its element, marked on the canvas; the message selects it
+    problem = page.locator(f"#problems li[data-element='{step}']")
+    expect(problem).to_contain_text("import")
+    expect(page.locator(f"#canvas [data-element-id='{step}'].aduan-problem")).to_have_count(1)
+    problem.click()
+    assert page.evaluate("() => window.aduanModeler.get('selection').get().map(e => e.id)") == [step]
+    expect(page.locator("#properties .bio-properties-panel-header-label")).to_contain_text("Catat hasil verifikasi")
+    # deploying the broken draft is refused
+    page.fill("#note", "Langkah pencatatan verifikasi, batas verifikasi 2 hari kerja")
+    page.click("#deploy")
+    expect(page.locator("#status")).to_have_class("designer-status bad")
+    # fixed, saved, deployed
+    page.evaluate(FIX_STEP, step)
+    page.click("#save")
+    expect(page.locator("#problems li")).to_have_count(0)
+    expect(page.locator("#status")).to_have_class("designer-status good")
+    page.click("#deploy")
+    page.wait_for_url("**/designer?deployed=2")
+    expect(page.locator("tr[data-version='2']")).to_contain_text("Langkah pencatatan verifikasi")
+
+    # a new complaint starts on version 2; the old one stays on version 1
+    new = api.submit()
+    versions = client.get("/api/processes/sop_nasional/versions", headers=api.auth("koord")).json
+    assert [(v["version"], v["running"]) for v in versions] == [(2, 1), (1, 1)]
+
+    # the diff: the new step added, the timer's limit changed, coloured on the diagram
+    page.goto("/designer/diff?from=1&to=2")
+    expect(page.locator(f"#changes tr[data-element='{step}']")).to_have_attribute("data-change", "added")
+    expect(page.locator("#changes tr[data-element='verify_deadline']")).to_have_attribute("data-change", "changed")
+    expect(page.locator("#diff-new")).to_have_attribute("data-rendered", "true")
+    expect(page.locator(f"#diff-new [data-element-id='{step}'].aduan-added")).to_have_count(1)
+    expect(page.locator("#diff-old [data-element-id='verify_deadline'].aduan-changed")).to_have_count(1)
+
+    # migration: a dry run, then the run
+    page.goto("/designer/migrate?from=1&to=2")
+    expect(page.locator(f"#plan tr[data-tracking-id='{old['tracking_id']}']")).to_have_attribute("data-movable", "true")
+    page.click("#run-migration")
+    expect(page.locator(f"#report tr[data-tracking-id='{old['tracking_id']}']")).to_have_attribute("data-outcome",
+                                                                                               "moved")
+    versions = client.get("/api/processes/sop_nasional/versions", headers=api.auth("koord")).json
+    assert [(v["version"], v["running"]) for v in versions] == [(2, 2), (1, 0)]
+
+    # the heat-map follows the work: a verification completed moves one complaint to follow-up
+    page.goto("/designer")
+    expect(page.locator("#heatmap")).to_have_attribute("data-rendered", "true")
+    assert (_heat(page, "verify"), _heat(page, "follow_up")) == ("2", None)
+    task = api.task_for("admin_a", new["tracking_id"])
+    assert api.complete("admin_a", task["id"], {"action": "dispatch", "unit_id": world.unit_a1}).status_code == 200
+    page.reload()
+    expect(page.locator("#heatmap")).to_have_attribute("data-rendered", "true")
+    assert (_heat(page, "verify"), _heat(page, "follow_up")) == ("1", "1")
+    assert _violations(page) == []
+
+
+def test_officers_without_the_right_see_the_designer_read_only(page, client, world):
+    Api(client, world).submit()
+    page.goto("/login")
+    page.fill("#username", "admin_a")
+    page.fill("#password", PASSWORD)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url("**/tasks**")
+    page.goto("/designer")
+    expect(page.locator("#heatmap")).to_have_attribute("data-rendered", "true")
+    expect(page.locator("#new-draft")).to_have_count(0)
+    expect(page.locator("main")).to_contain_text("hak perancang proses")
