@@ -263,4 +263,8 @@ def _describe(exc: SpiffWorkflowException) -> str:
     message = str(exc)
     if inner is not None and str(inner) not in message:
         message = f"{message}: {inner}"
+    spec = getattr(exc, "task_spec", None) or getattr(getattr(exc, "task", None), "task_spec", None)
+    name = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
+    if name and name not in message:
+        message = f"{name}: {message}"  # the BPMN element the engine stopped at
     return message

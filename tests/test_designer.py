@@ -134,3 +134,51 @@ def test_a_regional_designer_edits_only_their_regions_variant(api, client, world
     other = next(code for rid, code in regions.items() if code != own)
     assert client.post(f"/api/processes/{NATIONAL_SOP}/drafts?variant={other}",
                        headers=api.auth("admin_b")).status_code == 403
+
+
+def test_bad_diagrams_over_the_api_are_refused_with_the_element_named(api, client, services):
+    draft = _draft(api).json
+    path = f"/api/processes/drafts/{draft['id']}"
+    # a 20 MB upload is refused before it is read; the draft is unchanged
+    r = client.put(path, data="<x/>" * 5_000_000, content_type=XML, headers={**api.auth("koord"), "If-Match": '"r1"'})
+    assert r.status_code == 413
+    assert client.get(path, headers=api.auth("koord")).json["revision"] == 1
+    # a draft may be saved broken (work in progress) but not deployed
+    for broken, element, code in (
+            ("<bpmn:definitions", None, "invalid_diagram"),
+            (SOP.replace('camunda:candidateGroups="admin_instansi"', "").replace('name="Admin Instansi"',
+                                                                                   'name="Bagian Umum"'),
+             "verify", "unknown_role"),
+            (SOP.replace("instansi_id = target_instansi_id", "import os\ninstansi_id = target_instansi_id", 1),
+             "transfer", "script_invalid")):
+        revision = client.get(path, headers=api.auth("koord")).json["revision"]
+        r = client.put(path, data=broken, content_type=XML, headers={**api.auth("koord"), "If-Match": f'"r{revision}"'})
+        assert r.status_code == 200
+        r = client.post(f"{path}/deploy", json={"note": "rusak"},
+                        headers={**api.auth("koord"), "If-Match": f'"r{revision + 1}"'})
+        assert r.status_code == 422 and "bpmn" in r.json["fields"], r.json
+        checked = client.post(f"/api/processes/{NATIONAL_SOP}/validate", data=broken, content_type=XML,
+                              headers=api.auth("koord")).json
+        assert (element, code) in {(p["element"], p["code"]) for p in checked["problems"]}
+    with transaction(services.sessions) as db:
+        assert db.scalars(select(ProcessDefinition.version)).all() == [1]
+
+
+def test_a_deployed_script_that_loops_forever_is_stopped_and_the_complaint_is_untouched(api, client, services,
+                                                                                       world):
+    looping = SOP.replace("instansi_id = target_instansi_id", "while True:\n    pass", 1)
+    assert looping != SOP
+    draft = _draft(api, body=looping).json
+    r = client.post(f"/api/processes/drafts/{draft['id']}/deploy", json={"note": "skrip berputar"},
+                    headers={**api.auth("koord"), "If-Match": '"r1"'})
+    assert r.status_code == 201  # a loop compiles; it is bounded when it runs
+    submitted = api.submit()
+    with transaction(services.sessions) as db:
+        before = db.scalars(select(ProcessInstance.state)).one()
+    task = api.task_for("admin_a", submitted["tracking_id"])
+    r = api.complete("admin_a", task["id"], {"action": "transfer", "target_instansi_id": world.inst_b,
+                                             "note": "Kewenangan provinsi."})
+    assert r.status_code == 422 and "transfer" in r.json["message"]
+    with transaction(services.sessions) as db:
+        assert db.scalars(select(ProcessInstance.state)).one() == before
+    assert api.task_for("admin_a", submitted["tracking_id"])["id"] == task["id"]  # still waiting, same task
