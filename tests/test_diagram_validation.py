@@ -2,6 +2,8 @@
 complaint at run time (the designer's validation, server side, the same over the API)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.helpers import Api
@@ -13,8 +15,8 @@ from workflows.processes.validation import problems
 SOP = (bundled_dir() / "sop_nasional.bpmn").read_text(encoding="utf-8")
 
 
-def _codes(xml: str) -> set[tuple[str | None, str]]:
-    return {(p.element, p.code) for p in problems(xml, NATIONAL_SOP)}
+def _codes(xml: str, live: str | None = None) -> set[tuple[str | None, str]]:
+    return {(p.element, p.code) for p in problems(xml, NATIONAL_SOP, live)}
 
 
 def test_the_bundled_sop_is_valid():
@@ -96,3 +98,30 @@ def test_the_api_validates_a_diagram_the_same_way(client, world):
     r = client.post(f"/api/processes/{NATIONAL_SOP}/validate", data="x" * 3_000_000, content_type="application/xml",
                     headers=api.auth("nasional"))
     assert r.status_code == 413
+
+
+def test_a_new_version_keeps_what_the_domain_and_the_live_version_read():
+    # the verification form without its unit choice: nobody could route to a unit any more
+    no_unit = re.sub(r'<camunda:formField id="unit_id".*?</camunda:formField>', "", SOP, count=1, flags=re.DOTALL)
+    assert no_unit != SOP
+    codes = _codes(no_unit)
+    assert ("follow_up", "no_unit_choice") in codes
+    # against the live version: the verification form's action dropped, retyped, a choice removed
+    no_action = re.sub(r'<camunda:formField id="action".*?</camunda:formField>', "", SOP, count=1, flags=re.DOTALL)
+    assert ("verify", "field_removed") in {(e, c) for e, c in _codes(no_action, live=SOP)}
+    assert ("verify", "field_removed") not in {(e, c) for e, c in _codes(no_action)}  # a first version
+    retyped = SOP.replace('id="follow_up_text" label="Tindak lanjut" type="string"',
+                          'id="follow_up_text" label="Tindak lanjut" type="long"', 1)
+    assert ("follow_up", "field_retyped") in _codes(retyped, live=SOP)
+    fewer = re.sub(r'<camunda:value id="archive"[^>]*/>', "", SOP, count=1)
+    assert fewer != SOP
+    assert ("verify", "values_removed") in _codes(fewer, live=SOP)
+    assert _codes(SOP, live=SOP) == set()
+
+
+def test_deploying_a_version_that_drops_the_verification_action_is_refused(services, world):
+    no_action = re.sub(r'<camunda:formField id="action".*?</camunda:formField>', "", SOP, count=1, flags=re.DOTALL)
+    with transaction(services.sessions) as db:
+        with pytest.raises(Invalid) as caught:
+            services.registry.deploy(db, NATIONAL_SOP, no_action)
+        assert ("verify", "field_removed") in {(p.element, p.code) for p in caught.value.problems}

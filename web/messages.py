@@ -75,6 +75,16 @@ FIELD_MESSAGES = {
                                      element=p.get("element"), field=p.get("field"), other=p.get("other")),
     "required_if_value": lambda p: _("%(element)s: field %(field)s is required_if %(other)s has values it cannot have.",
                                      element=p.get("element"), field=p.get("field"), other=p.get("other")),
+    "no_unit_choice": lambda p: _("%(element)s: a liaison officer's task needs an earlier form field unit_id "
+                                  "(ref = unit) choosing the unit.", element=p.get("element")),
+    "field_removed": lambda p: _("%(element)s: field %(field)s of the live version is missing; complaints waiting "
+                                 "here and their recorded answers use it. Keep it, or retire the task under a new id.",
+                                 element=p.get("element"), field=p.get("field")),
+    "field_retyped": lambda p: _("%(element)s: field %(field)s was %(was)s in the live version, now %(type)s.",
+                                 element=p.get("element"), field=p.get("field"), was=p.get("was"), type=p.get("type")),
+    "values_removed": lambda p: _("%(element)s: field %(field)s loses the choices %(values)s of the live version.",
+                                  element=p.get("element"), field=p.get("field"),
+                                  values=", ".join(p.get("values", []))),
     "unreachable": lambda p: _("%(element)s: no path from the start reaches it.", element=p.get("element")),
     "no_way_to_end": lambda p: _("%(element)s: no path from it reaches an end event.", element=p.get("element")),
 }

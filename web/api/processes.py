@@ -45,12 +45,14 @@ class Validate(MethodView):
     @blp.alt_response(401, schema=ErrorOut, description="Login required")
     @blp.alt_response(413, schema=ErrorOut, description="The diagram is larger than ADUAN_MAX_BODY_BYTES")
     def post(self, key):
-        """Check a diagram as a deploy of process ``key`` would: BPMN schema, SpiffWorkflow, paths,
-        conditions, timers, scripts and forms, and Aduan's rules (roles, time limits, statuses).
+        """Check a diagram as a deploy of process ``key`` (``?variant=``) would: BPMN schema,
+        SpiffWorkflow, paths, conditions, timers, scripts and forms, Aduan's rules (roles, time limits,
+        statuses, unit routing) and compatibility with the live version (form fields kept).
         Every problem names its BPMN element; nothing is stored."""
         with unit_of_work() as db:
             current_user(db)
-        found = validation.problems(diagram_text(), key)
+            live = services().registry.live_diagram(db, key, request.args.get("variant", ""))
+        found = validation.problems(diagram_text(), key, live)
         return {"valid": not found, "problems": [
             {"element": p.element, "code": p.code, "message": field_message(p.code, {**p.params, "element": p.element})}
             for p in found]}

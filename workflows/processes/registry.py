@@ -33,7 +33,8 @@ class Registry:
         A diagram that fails validation (``workflows.processes.validation``) is refused whole. Two
         deploys at once get versions N+1 and N+2: the loser of the unique (key, variant, version)
         retries with the next number."""
-        validation.check(bpmn_xml, key)  # every problem, each naming its element
+        # every problem, each naming its element; compatible with the version it replaces
+        validation.check(bpmn_xml, key, self.live_diagram(session, key, variant))
         digest = hashlib.sha256(bpmn_xml.encode("utf-8")).hexdigest()
         for _attempt in range(5):
             latest = self._latest(session, key, variant)
@@ -50,6 +51,12 @@ class Registry:
             except IntegrityError:  # another deploy took this version number just now
                 continue
         raise Conflict("the process was deployed by someone else at the same time; try again")
+
+    def live_diagram(self, session: Session, key: str, variant: str = "") -> str | None:
+        """The diagram a new version of ``key``/``variant`` replaces: the variant's newest version, else
+        the national one (a new variant forks it)."""
+        live = self._latest(session, key, variant) or (self._latest(session, key, "") if variant else None)
+        return live.bpmn_xml if live is not None else None
 
     def deploy_bundled(self, session: Session) -> list[ProcessDefinition]:
         """Deploy every diagram shipped in bpmn/ (file name = process id) as the national version."""

@@ -8,16 +8,22 @@ Aduan's rules:
 * every officer's task has a time limit (a timer boundary event) or says why not (the property
   ``sla_exempt`` with a reason);
 * ``status`` / ``status_claimed`` are published LAPOR! statuses;
-* a timer that calls ``sla_due("step")`` names a step with a time limit.
+* a timer that calls ``sla_due("step")`` names a step with a time limit;
+* a diagram with a liaison officer's task lets an earlier form choose the unit (a field ``unit_id``
+  with ``ref`` = ``unit``): the domain routes the complaint to the unit from that field;
+* compatible with the live version it replaces: a user task kept (same BPMN id) keeps every form
+  field of the live version, with its type and every choice value -- complaints waiting there,
+  their recorded answers, reports and integrating systems read them. A field is retired by
+  removing the task (a new id), never silently.
 """
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from engine.lint import Problem, lint
+from engine.lint import Diagram, Problem, lint
 
-from ..accounts.roles import OFFICER_ROLES, PELAPOR, task_role
+from ..accounts.roles import OFFICER_ROLES, PEJABAT_PENGHUBUNG, PELAPOR, task_role
 from ..complaints import statuses
 from ..errors import Invalid
 from ..sla.policy import DEFAULT_LIMITS
@@ -38,11 +44,17 @@ class DiagramInvalid(Invalid):
         self.problems = problems
 
 
-def problems(bpmn_xml: str, key: str) -> list[Problem]:
-    """Every reason this diagram cannot be deployed as process ``key`` (empty: it can)."""
+def problems(bpmn_xml: str, key: str, live_xml: str | None = None) -> list[Problem]:
+    """Every reason this diagram cannot be deployed as process ``key`` (empty: it can), replacing
+    the diagram ``live_xml`` when given."""
     found, diagram = lint(bpmn_xml, key)
     if diagram is None:
         return found
+    found.extend(_unit_routing(diagram))
+    if live_xml is not None:
+        _live_problems, live = lint(live_xml, key)
+        if live is not None:
+            found.extend(_compatible(diagram, live))
     for task in diagram.user_tasks:
         role = task_role(task.candidate_groups, task.lane)
         if role not in (*OFFICER_ROLES, PELAPOR):
@@ -64,8 +76,38 @@ def problems(bpmn_xml: str, key: str) -> list[Problem]:
     return found
 
 
-def check(bpmn_xml: str, key: str) -> None:
-    found = problems(bpmn_xml, key)
+def _unit_routing(diagram: Diagram) -> list[Problem]:
+    chooses_unit = any(f["id"] == "unit_id" and f["props"].get("ref") == "unit"
+                       for task in diagram.user_tasks for f in task.fields)
+    if chooses_unit:
+        return []
+    return [Problem(task.id, "no_unit_choice", {}) for task in diagram.user_tasks
+            if task_role(task.candidate_groups, task.lane) == PEJABAT_PENGHUBUNG]
+
+
+def _compatible(new: Diagram, live: Diagram) -> list[Problem]:
+    found = []
+    kept = {task.id: task for task in new.user_tasks}
+    for old in live.user_tasks:
+        task = kept.get(old.id)
+        if task is None:
+            continue
+        fields = {f["id"]: f for f in task.fields}
+        for field in old.fields:
+            now = fields.get(field["id"])
+            where = {"field": field["id"]}
+            if now is None:
+                found.append(Problem(task.id, "field_removed", where))
+            elif now["type"] != field["type"]:
+                found.append(Problem(task.id, "field_retyped", {**where, "was": field["type"], "type": now["type"]}))
+            elif [v for v in field["values"] if v not in now["values"]]:
+                found.append(Problem(task.id, "values_removed", {
+                    **where, "values": [v for v in field["values"] if v not in now["values"]]}))
+    return found
+
+
+def check(bpmn_xml: str, key: str, live_xml: str | None = None) -> None:
+    found = problems(bpmn_xml, key, live_xml)
     if found:
         raise DiagramInvalid(found)
 
