@@ -118,14 +118,32 @@ def test_a_designer_edits_validates_deploys_diffs_and_migrates(page, client, wor
     assert _violations(page) == []
 
 
-def test_officers_without_the_right_see_the_designer_read_only(page, client, world):
-    Api(client, world).submit()
+def _log_in(page, username: str) -> None:
+    page.context.clear_cookies()
     page.goto("/login")
-    page.fill("#username", "admin_a")
+    page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.locator("form button[type=submit]").click()
     page.wait_for_url("**/tasks**")
+
+
+def test_officers_see_the_designer_read_only_until_the_admin_nasional_grants_the_right(page, client, world):
+    api = Api(client, world)
+    api.submit()
+    _log_in(page, "admin_a")
     page.goto("/designer")
     expect(page.locator("#heatmap")).to_have_attribute("data-rendered", "true")
     expect(page.locator("#new-draft")).to_have_count(0)
     expect(page.locator("main")).to_contain_text("hak perancang proses")
+    # the Admin Nasional grants the right on the officer's account page
+    admin_a = next(u["id"] for u in client.get("/api/users", headers=api.auth("nasional")).json
+                   if u["username"] == "admin_a")
+    _log_in(page, "nasional")
+    page.goto(f"/users/{admin_a}")
+    page.select_option("#designer", "national")
+    page.click("[data-action=designer]")
+    expect(page.locator(".notice")).to_be_visible()
+    expect(page.locator("#designer")).to_have_value("national")
+    _log_in(page, "admin_a")
+    page.goto("/designer")
+    expect(page.locator("#new-draft")).to_be_visible()

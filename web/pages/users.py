@@ -132,3 +132,19 @@ def handover(user_id):
         return _render_user(user_id, {}, error_text(exc), exc.status)
     session["notice"] = _("%(count)s open tasks handed over.", count=moved)
     return redirect(url_for(".user_page", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/designer")
+@officer_required
+def designer_right(user_id):
+    """The Admin Nasional grants or withdraws the process-designer right."""
+    right = request.form.get("designer") or None
+    try:
+        with unit_of_work() as db:
+            services().designer.grant(db, current_officer(db), user_id, right)
+    except Invalid as exc:
+        return _render_user(user_id, field_errors(exc), error_text(exc), exc.status)
+    except DomainError as exc:
+        return _render_user(user_id, {}, error_text(exc), exc.status)
+    session["notice"] = _("Process-designer right saved.")
+    return redirect(url_for(".user_page", user_id=user_id))
