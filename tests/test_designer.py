@@ -182,3 +182,28 @@ def test_a_deployed_script_that_loops_forever_is_stopped_and_the_complaint_is_un
     with transaction(services.sessions) as db:
         assert db.scalars(select(ProcessInstance.state)).one() == before
     assert api.task_for("admin_a", submitted["tracking_id"])["id"] == task["id"]  # still waiting, same task
+
+
+def test_a_diagram_saved_by_camunda_modeler_deploys_over_the_api_and_runs(api, client, world):
+    """What Camunda Modeler 5 (Camunda Platform 7) writes around the same process: its exporter and
+    execution-platform attributes, a version tag, async continuations and a start initiator."""
+    exported = SOP.replace('exporter="Aduan" exporterVersion="1.0"',
+                           'xmlns:modeler="http://camunda.org/schema/modeler/1.0" exporter="Camunda Modeler" '
+                           'exporterVersion="5.31.0" modeler:executionPlatform="Camunda Platform" '
+                           'modeler:executionPlatformVersion="7.22.0"', 1)
+    exported = exported.replace('name="SOP Penanganan Pengaduan Nasional" isExecutable="true"',
+                                'name="SOP Penanganan Pengaduan Nasional" isExecutable="true" '
+                                'camunda:versionTag="2026.2" camunda:historyTimeToLive="180"', 1)
+    exported = exported.replace('<bpmn:userTask id="follow_up" ', '<bpmn:userTask id="follow_up" camunda:asyncBefore="true" ',
+                                1)
+    assert exported.count("Camunda Modeler") == 1 and "asyncBefore" in exported
+    draft = _draft(api, body=exported).json
+    r = client.post(f"/api/processes/drafts/{draft['id']}/deploy", json={"note": "dari Camunda Modeler"},
+                    headers={**api.auth("koord"), "If-Match": '"r1"'})
+    assert r.status_code == 201, r.json
+    submitted = api.submit()
+    verify = api.task_for("admin_a", submitted["tracking_id"])
+    assert api.complete("admin_a", verify["id"], {"action": "dispatch", "unit_id": world.unit_a1}).status_code == 200
+    follow_up = api.task_for("pp_a1", submitted["tracking_id"])
+    assert follow_up["name"] == "follow_up"
+    assert api.complete("pp_a1", follow_up["id"], {"follow_up_text": "Sudah diperbaiki."}).status_code == 200
