@@ -151,3 +151,23 @@ def test_heatmap_counts_waiting_and_overdue_per_step_within_scope(api, client, w
     assert api.complete("admin_a", task["id"], {"action": "dispatch", "unit_id": world.unit_a1}).status_code == 200
     load = {s["step"]: s["waiting"] for s in client.get(f"{BASE}/heatmap", headers=api.auth("nasional")).json}
     assert load == {"verify": 2, "follow_up": 1}
+
+
+def test_a_complaint_that_changed_since_the_dry_run_is_reported_not_moved(api, client, services, world):
+    stays, moves = api.submit(), api.submit()
+    _deploy(services, SHORTER, "v2")
+    plan = client.post(f"{BASE}/migrations/plan", json={"from": 1, "to": 2}, headers=api.auth("koord")).json
+    reviewed = [{"complaint_id": c["complaint_id"], "lock_version": c["lock_version"]} for c in plan]
+    # between the dry run and the run, an officer verifies the first complaint
+    task = api.task_for("admin_a", stays["tracking_id"])
+    assert api.complete("admin_a", task["id"], {"action": "dispatch", "unit_id": world.unit_a1}).status_code == 200
+    run = client.post(f"{BASE}/migrations", json={"from": 1, "to": 2, "reviewed": reviewed}, headers=api.auth("koord"))
+    assert run.status_code == 200, run.json
+    outcomes = {c["tracking_id"]: c["outcome"] for c in run.json}
+    assert outcomes == {stays["tracking_id"]: "moved_on", moves["tracking_id"]: "moved"}
+    assert api.task_for("pp_a1", stays["tracking_id"])["name"] == "follow_up"  # still on version 1, untouched
+    versions = client.get(f"{BASE}/versions", headers=api.auth("koord")).json
+    assert [(v["version"], v["running"]) for v in versions] == [(2, 1), (1, 1)]
+    r = client.post(f"{BASE}/migrations", json={"from": 1, "to": 2, "reviewed": [{"complaint_id": 1}]},
+                    headers=api.auth("koord"))
+    assert r.status_code == 422 and "reviewed" in r.json["fields"]

@@ -111,6 +111,14 @@ class MigrationIn(In):
     variant = fields.String(load_default="", validate=validate.Length(0, 32))
     complaint_ids = fields.List(Id(), load_default=None, validate=validate.Length(1, 5000),
                                 metadata={"description": "only these complaints (default: all open on 'from')"})
+    reviewed = fields.List(fields.Nested(lambda: ReviewedIn()), load_default=None, validate=validate.Length(1, 5000),
+                           metadata={"description": "the dry run's complaints with their lock_version: only these "
+                                                    "move, and one changed since the dry run is reported, not moved"})
+
+
+class ReviewedIn(In):
+    complaint_id = Id(required=True)
+    lock_version = fields.Integer(required=True, strict=True, validate=validate.Range(1, 2**31 - 1))
 
 
 class CandidateOut(Schema):
@@ -122,6 +130,7 @@ class CandidateOut(Schema):
     changed = fields.List(fields.String(), metadata={"description": "waiting steps defined differently there"})
     due_before = fields.Dict(keys=fields.String(), values=fields.DateTime())
     due_after = fields.Dict(keys=fields.String(), values=fields.DateTime())
+    lock_version = fields.Integer(metadata={"description": "the instance's version seen; send it back in 'reviewed'"})
     outcome = fields.String(allow_none=True, metadata={"description": "after a run: moved, refused or moved_on"})
     migration_id = fields.Integer(allow_none=True, metadata={"description": "revert with this id"})
 

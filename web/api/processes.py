@@ -236,8 +236,9 @@ class MigrationRuns(MethodView):
         untouched; every complaint is reported with its outcome (moved, refused, moved_on)."""
         with unit_of_work() as db:
             user_id = current_user(db).id
+        reviewed = {r["complaint_id"]: r["lock_version"] for r in body["reviewed"]} if body["reviewed"] else None
         return services().migrations.run(user_id, key, body["from_version"], body["to_version"], body["variant"],
-                                         body["complaint_ids"])
+                                         body["complaint_ids"], reviewed)
 
 
 @blp.route("/migrations/<int:migration_id>/revert")

@@ -162,9 +162,14 @@ def run_migration():
         abort(400)
     with unit_of_work() as db:
         user_id = current_officer(db).id
+    reviewed = {}
+    for item in request.form.getlist("reviewed"):  # "complaint_id:lock_version" of the dry run's rows
+        complaint_id, _colon, lock_version = item.partition(":")
+        if complaint_id.isdigit() and lock_version.isdigit() and len(complaint_id) < 10 and len(lock_version) < 10:
+            reviewed[int(complaint_id)] = int(lock_version)
     problem, report = None, None
     try:
-        report = services().migrations.run(user_id, NATIONAL_SOP, source, target, variant)
+        report = services().migrations.run(user_id, NATIONAL_SOP, source, target, variant, reviewed=reviewed or None)
     except DomainError as exc:
         problem = error_text(exc)
     with unit_of_work() as db:

@@ -70,12 +70,17 @@ class Migrations:
                 for instance, complaint in self._open(session, old, complaint_ids)]
 
     def run(self, user_id: int, key: str, source: int, target: int, variant: str = "",
-            complaint_ids: list[int] | None = None) -> list[Candidate]:
-        """Move every movable complaint, each in its own transaction; report every one."""
+            complaint_ids: list[int] | None = None, reviewed: dict[int, int] | None = None) -> list[Candidate]:
+        """Move every movable complaint, each in its own transaction; report every one.
+        ``reviewed``: complaint id -> the lock version the dry run saw; then only those complaints,
+        and one that changed since the dry run is reported (moved_on), not moved unseen."""
+        if reviewed is not None:
+            complaint_ids = sorted(reviewed)
         with transaction(self.sessions) as session:
             user = self._user(session, user_id)
             old, new = self._versions(session, user, key, source, target, variant)
-            planned = [(i.id, c.id, c.tracking_id, i.lock_version) for i, c in self._open(session, old, complaint_ids)]
+            planned = [(i.id, c.id, c.tracking_id, reviewed.get(c.id, i.lock_version) if reviewed else i.lock_version)
+                       for i, c in self._open(session, old, complaint_ids)]
             old_id, new_id = old.id, new.id
         report = []
         for instance_id, complaint_id, tracking_id, lock_version in planned:
