@@ -180,6 +180,7 @@
     setRevision(response.etag);
     await modeler.importXML(response.body.bpmn_xml);
     modeler.get("canvas").zoom("fit-viewport");
+    modeler.get("canvas").scroll({ dx: 70, dy: 0 });  // clear of the palette
     modeler.on("commandStack.changed", function () { dirty = true; root.dataset.saved = "false"; });
     document.getElementById("save").addEventListener("click", guard(save));
     document.getElementById("validate").addEventListener("click", guard(validate));
