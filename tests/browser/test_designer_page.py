@@ -147,3 +147,27 @@ def test_officers_see_the_designer_read_only_until_the_admin_nasional_grants_the
     _log_in(page, "admin_a")
     page.goto("/designer")
     expect(page.locator("#new-draft")).to_be_visible()
+
+
+def test_a_regional_designer_forks_the_national_sop_into_the_regions_variant(page, client, world):
+    api = Api(client, world)
+    koord = next(u["id"] for u in client.get("/api/users", headers=api.auth("nasional")).json
+                 if u["username"] == "koord")
+    assert client.put(f"/api/users/{koord}/designer", json={"designer": "regional"},
+                      headers=api.auth("nasional")).status_code == 200
+    _log_in(page, "koord")
+    page.goto("/designer")
+    expect(page.locator("#new-draft")).to_have_count(0)  # not the national SOP
+    page.click("#own-variant")
+    expect(page.locator("main")).to_contain_text("belum memiliki varian")
+    page.click("#new-draft")
+    expect(page.locator("#designer")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#status")).to_have_class("designer-status good")
+    page.fill("#note", "Varian provinsi: sama dengan nasional untuk awal")
+    page.click("#deploy")
+    page.wait_for_url("**/designer?variant=31&deployed=1")
+    expect(page.locator("tr[data-version='1']")).to_contain_text("Varian provinsi")
+    # the province's new complaints start on its variant
+    api.submit(region_id=world.province, instansi_id=world.inst_b)
+    variant = client.get("/api/processes/sop_nasional/versions?variant=31", headers=api.auth("koord")).json
+    assert [(v["version"], v["running"]) for v in variant] == [(1, 1)]

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 from flask_babel import gettext as _
 
 from workflows.errors import DomainError
-from workflows.processes.designer import may_design
+from workflows.processes.designer import known_variant, may_design, own_variant
 from workflows.processes.registry import NATIONAL_SOP
 
 from ..context import services, unit_of_work
@@ -37,9 +37,9 @@ def index():
     designer = services().designer
     with unit_of_work() as db:
         user = current_officer(db)
-        versions = designer.versions(db, NATIONAL_SOP, variant)
-        if not versions and variant:
+        if not known_variant(db, variant):
             abort(404)
+        versions = designer.versions(db, NATIONAL_SOP, variant)
         drafts = [d for d in designer.drafts(db, NATIONAL_SOP) if d.variant == variant]
         migrations = services().migrations.history(db, NATIONAL_SOP, variant, limit=20)
         numbers = {v.definition.id: v.definition.version for v in versions}
@@ -49,6 +49,7 @@ def index():
         page = render_template("designer/index.html", key=NATIONAL_SOP, variant=variant, versions=versions,
                                drafts=drafts, migrations=migrations, numbers=numbers,
                                can_design=may_design(user, variant, db), notice=notice,
+                               own_variant=own_variant(user, db),
                                problem=session.pop("problem", None))
     return page
 

@@ -51,6 +51,19 @@ def may_design(user: User, variant: str, session: Session) -> bool:
     return False
 
 
+def own_variant(user: User, session: Session) -> str | None:
+    """The region code whose SOP variant a regional designer edits (None for anyone else)."""
+    if user.designer != REGIONAL or user.region_id is None:
+        return None
+    region = find(session, Region, user.region_id)
+    return region.code if region is not None else None
+
+
+def known_variant(session: Session, variant: str) -> bool:
+    """'' (national) or a region's code."""
+    return variant == "" or session.scalars(select(Region.id).where(Region.code == variant)).first() is not None
+
+
 class Designer:
     def __init__(self, registry: Registry, clock: Clock):
         self.registry = registry
