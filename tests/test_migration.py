@@ -4,13 +4,16 @@ two versions and the heat-map counts."""
 from __future__ import annotations
 
 import re
+import threading
 from datetime import datetime
 
 import pytest
 from sqlalchemy import select
 
 from tests.helpers import Api
-from workflows.db import transaction
+from workflows.accounts.models import User
+from workflows.db import DatabaseError, is_write_conflict, transaction
+from workflows.errors import Conflict
 from workflows.processes.models import ProcessInstance
 from workflows.processes.registry import NATIONAL_SOP, bundled_dir
 from workflows.tasks.models import HumanTask
@@ -171,3 +174,31 @@ def test_a_complaint_that_changed_since_the_dry_run_is_reported_not_moved(api, c
     r = client.post(f"{BASE}/migrations", json={"from": 1, "to": 2, "reviewed": [{"complaint_id": 1}]},
                     headers=api.auth("koord"))
     assert r.status_code == 422 and "reviewed" in r.json["fields"]
+
+
+def test_two_reverts_at_once_one_wins_the_other_is_told(api, client, services):
+    api.submit()
+    _deploy(services, SHORTER, "v2")
+    [moved] = client.post(f"{BASE}/migrations", json={"from": 1, "to": 2}, headers=api.auth("koord")).json
+    barrier, outcomes = threading.Barrier(2), []
+
+    def revert():
+        try:
+            with transaction(services.sessions) as db:
+                user = db.scalars(select(User).where(User.username == "koord")).one()
+                barrier.wait()
+                services.migrations.revert(db, user, moved["migration_id"])
+            outcomes.append("reverted")
+        except Conflict:
+            outcomes.append("conflict")
+        except DatabaseError as exc:  # SQLite: the other writer held the lock (the API answers 409 too)
+            outcomes.append("conflict" if is_write_conflict(exc) else repr(exc))
+
+    threads = [threading.Thread(target=revert) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes) == ["conflict", "reverted"]
+    with transaction(services.sessions) as db:
+        assert db.scalars(select(ProcessInstance.definition_id)).one() == 1

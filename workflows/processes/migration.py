@@ -33,6 +33,7 @@ from .models import ProcessDefinition, ProcessInstance, ProcessMigration
 from .progress import Progress
 
 MAX_PER_RUN = 5000
+CHANGED_MEANWHILE = "this complaint was changed by someone else at the same time; reload and try again"
 MOVED, REFUSED, MOVED_ON = "moved", "refused", "moved_on"
 
 
@@ -114,7 +115,10 @@ class Migrations:
         now = self.progress.clock()
         new_version = find(session, ProcessDefinition, record.to_definition_id).version
         instance.definition_id = old.id
-        self.progress.save(session, complaint, instance, workflow, StepResult(), audit.officer(user))
+        try:
+            self.progress.save(session, complaint, instance, workflow, StepResult(), audit.officer(user))
+        except StaleDataError as exc:  # someone else reverted it, or the complaint moved, just now
+            raise Conflict(CHANGED_MEANWHILE) from exc
         audit.record(session, complaint.id, audit.officer(user), "process_migration_reverted", now,
                      data={"from": new_version, "to": old.version})
         record.reverted_at, record.reverted_by_id = now, user.id
