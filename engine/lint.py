@@ -58,6 +58,8 @@ class Diagram:
     user_tasks: list[UserTask] = field(default_factory=list)
     properties: dict[str, dict[str, str]] = field(default_factory=dict)  # element id -> camunda:properties
     timer_expressions: dict[str, str] = field(default_factory=dict)      # timer event id -> expression
+    conditions: dict[str, str] = field(default_factory=dict)             # sequence flow id -> condition
+    scripts: dict[str, str] = field(default_factory=dict)                # script task id -> script
 
 
 def _q(tag: str) -> str:
@@ -106,10 +108,12 @@ def lint(bpmn_xml: str, process_id: str) -> tuple[list[Problem], Diagram | None]
                 lanes.get(node_id), diagram.properties[node_id], fields, timers_of.get(node_id, [])))
         elif node.tag == _q("scriptTask"):
             script = node.findtext(_q("script")) or ""
+            diagram.scripts[node_id] = script
             problems.extend(_script(node_id, script))
     for flow in process.iter(_q("sequenceFlow")):
         condition = flow.findtext(_q("conditionExpression"))
         if condition is not None and condition.strip():
+            diagram.conditions[flow.get("id")] = condition
             problems.extend(_expression(flow.get("id"), condition, "condition"))
     problems.extend(_paths(process, nodes))
     return problems, diagram

@@ -125,3 +125,15 @@ def test_deploying_a_version_that_drops_the_verification_action_is_refused(servi
         with pytest.raises(Invalid) as caught:
             services.registry.deploy(db, NATIONAL_SOP, no_action)
         assert ("verify", "field_removed") in {(p.element, p.code) for p in caught.value.problems}
+
+
+def test_a_condition_on_an_answer_no_form_asks_is_named():
+    # as after deleting the verification step: the gateway still tests `action`, nothing sets it
+    no_action = SOP.replace('<camunda:formField id="action"', '<camunda:formField id="tindakan"', 1)
+    codes = _codes(no_action)
+    assert {("flow_action_dispatch", "unset_variable"), ("flow_action_archive", "unset_variable")} <= codes
+    [problem] = [p for p in problems(no_action, NATIONAL_SOP) if p.element == "flow_action_dispatch"
+                 and p.code == "unset_variable"]
+    assert problem.params["names"] == ["action"]
+    # names a script sets, helpers and the start data are known
+    assert not any(code == "unset_variable" for _e, code in _codes(SOP))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask import Flask, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -46,6 +46,14 @@ def page_error(status: int, code: str, text: str):
     """The same error as a page, for people using the site rather than the API."""
     if status == 401:
         return redirect(url_for("pages_auth.login", next=request.full_path.rstrip("?")))
+    if "officer" not in g and status != 503:
+        # An error raised before the page guard ran (e.g. an id the URL converter refuses): the top
+        # bar still shows the logged-in officer, not the login link.
+        from .pages.common import load_officer
+        try:
+            load_officer()
+        except Exception:  # the error page must render even when the officer cannot be read
+            g.officer = None
     titles = {400: _("The request was not understood"), 403: _("Not allowed"), 404: _("Not found"),
               409: _("Changed by someone else"), 413: _("Too large"), 422: _("Please check your input"),
               429: _("Too many attempts")}

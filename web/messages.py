@@ -75,6 +75,8 @@ FIELD_MESSAGES = {
                                      element=p.get("element"), field=p.get("field"), other=p.get("other")),
     "required_if_value": lambda p: _("%(element)s: field %(field)s is required_if %(other)s has values it cannot have.",
                                      element=p.get("element"), field=p.get("field"), other=p.get("other")),
+    "unset_variable": lambda p: _("%(element)s: the condition reads %(names)s, which no form field or script of "
+                                  "this diagram sets.", element=p.get("element"), names=", ".join(p.get("names", []))),
     "no_unit_choice": lambda p: _("%(element)s: a liaison officer's task needs an earlier form field unit_id "
                                   "(ref = unit) choosing the unit.", element=p.get("element")),
     "field_removed": lambda p: _("%(element)s: field %(field)s of the live version is missing; complaints waiting "

@@ -136,13 +136,14 @@ class CandidateOut(Schema):
 
 
 class MigrationOut(Schema):
-    id = fields.Integer()
-    complaint_id = fields.Integer()
-    from_definition_id = fields.Integer()
-    to_definition_id = fields.Integer()
-    migrated_by_id = fields.Integer()
-    migrated_at = fields.DateTime()
-    reverted_at = fields.DateTime(allow_none=True)
+    id = fields.Integer(attribute="record.id", metadata={"description": "revert with this id"})
+    complaint_id = fields.Integer(attribute="record.complaint_id")
+    tracking_id = fields.String()
+    from_version = fields.Integer()
+    to_version = fields.Integer()
+    migrated_by_id = fields.Integer(attribute="record.migrated_by_id")
+    migrated_at = fields.DateTime(attribute="record.migrated_at")
+    reverted_at = fields.DateTime(attribute="record.reverted_at", allow_none=True)
 
 
 class ChangeOut(Schema):
@@ -152,6 +153,7 @@ class ChangeOut(Schema):
     change = fields.String(metadata={"description": "added, removed or changed"})
     aspects = fields.List(fields.String(), metadata={
         "description": "what changed: name, lane, limit, condition, script, form, properties, type, path"})
+    old_name = fields.String(metadata={"description": "the name before, when the name changed"})
 
 
 class StepLoadOut(Schema):

@@ -193,15 +193,14 @@ class Diff(MethodView):
 class Heatmap(MethodView):
     @blp.response(200, StepLoadOut(many=True))
     def get(self, key):
-        """Live load per step of ``key`` (``?version=`` one version, default all; ``?variant=``): open
-        complaints waiting at each step, how many are overdue, the median wait in working days --
-        within what the caller may see."""
+        """Live load per step of ``key``: open complaints waiting at each step, how many are overdue,
+        the median wait in working days -- within what the caller may see. ``?variant=`` one variant
+        ('' national, or a region's code; default: every variant), ``?version=`` one version of it."""
         version = _number("version", False)
         with unit_of_work() as db:
             user = current_user(db)
             aduan = services()
-            return heatmap.step_load(db, user, aduan.policy, aduan.clock(), key, request.args.get("variant", ""),
-                                     version)
+            return heatmap.step_load(db, user, aduan.policy, aduan.clock(), key, request.args.get("variant"), version)
 
 
 @blp.route("/<string:key>/migrations/plan")

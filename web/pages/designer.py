@@ -11,12 +11,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from workflows.errors import DomainError
+from workflows.errors import DomainError, Invalid
 from workflows.processes.designer import known_variant, may_design, own_variant
+from workflows.org import queries as org
 from workflows.processes.registry import NATIONAL_SOP
 
 from ..context import services, unit_of_work
-from .common import current_officer, error_text, officer_required
+from .common import current_officer, error_text, field_errors, officer_required
 
 bp = Blueprint("pages_designer", __name__)
 
@@ -42,14 +43,15 @@ def index():
         versions = designer.versions(db, NATIONAL_SOP, variant)
         drafts = [d for d in designer.drafts(db, NATIONAL_SOP) if d.variant == variant]
         migrations = services().migrations.history(db, NATIONAL_SOP, variant, limit=20)
-        numbers = {v.definition.id: v.definition.version for v in versions}
         notice = session.pop("notice", None)
         if _number("deployed"):
             notice = _("Version %(n)s deployed: new complaints start on it.", n=_number("deployed"))
         page = render_template("designer/index.html", key=NATIONAL_SOP, variant=variant, versions=versions,
-                               drafts=drafts, migrations=migrations, numbers=numbers,
+                               drafts=drafts, migrations=migrations,
+                               numbers={v.definition.id: v.definition.version for v in versions},
                                can_design=may_design(user, variant, db), notice=notice,
                                own_variant=own_variant(user, db),
+                               region_names=org.region_names(db, [variant, own_variant(user, db) or ""]),
                                problem=session.pop("problem", None))
     return page
 
@@ -82,6 +84,7 @@ def draft(draft_id):
             abort(404)
         live = next(iter(services().designer.versions(db, found.key, found.variant)), None)
         page = render_template("designer/modeler.html", draft=found, live=live,
+                               region_names=org.region_names(db, [found.variant]),
                                can_design=may_design(user, found.variant, db) and found.state == "open")
     # The modeler's libraries (diagram-js direct editing, the properties panel) set style attributes
     # from markup: this page alone allows inline styles; scripts stay 'self' only.
@@ -146,6 +149,8 @@ def migrate():
             try:
                 plan = services().migrations.plan(db, user, NATIONAL_SOP, source, target, variant)
                 step_names = services().designer.element_names(db, NATIONAL_SOP, source, variant)
+            except Invalid as exc:
+                problem = " ".join(text for texts in field_errors(exc).values() for text in texts)
             except DomainError as exc:
                 problem = error_text(exc)
         page = render_template("designer/migrate.html", key=NATIONAL_SOP, variant=variant, versions=versions,
@@ -193,8 +198,8 @@ def revert(migration_id):
     variant = _variant()
     try:
         with unit_of_work() as db:
-            services().migrations.revert(db, current_officer(db), migration_id)
-        session["notice"] = _("The complaint is back on its previous version.")
+            view = services().migrations.revert(db, current_officer(db), migration_id)
+            session["notice"] = _("%(id)s is back on version %(n)s.", id=view.tracking_id, n=view.to_version)
     except DomainError as exc:
         session["problem"] = error_text(exc)
     return redirect(url_for(".index", variant=variant or None) + "#migrations")

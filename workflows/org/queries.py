@@ -27,6 +27,14 @@ def region(session: Session, region_id: int) -> Region | None:
     return find(session, Region, region_id)
 
 
+def region_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
+    """Region names by code (a process variant is named by its region's code)."""
+    wanted = [c for c in codes if c]
+    if not wanted:
+        return {}
+    return dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(wanted))).all())
+
+
 def instansi(session: Session) -> list[Instansi]:
     return list(session.scalars(select(Instansi).order_by(Instansi.name)))
 

@@ -144,7 +144,11 @@ class Designer:
 
     def draft_from_version(self, session: Session, user: User, key: str, variant: str, number: int) -> ProcessDraft:
         """A draft holding an older version's diagram: deploying it is a roll-back (a new version)."""
-        return self.start_draft(session, user, key, variant, self.version(session, key, number, variant).bpmn_xml)
+        version = self.version(session, key, number, variant)
+        draft = self.start_draft(session, user, key, variant, version.bpmn_xml)
+        draft.based_on_id = version.id
+        session.flush()
+        return draft
 
     @staticmethod
     def drafts(session: Session, key: str = NATIONAL_SOP) -> list[ProcessDraft]:

@@ -27,6 +27,7 @@ class Change:
     kind: str             # step | event | gateway | flow
     change: str           # added | removed | changed
     aspects: tuple[str, ...] = ()   # for "changed": name, lane, limit, condition, script, form, properties, type, path
+    old_name: str = ""              # the name before, when it changed
 
 
 def _text(node) -> str:
@@ -90,7 +91,8 @@ def compare(old_xml: str, new_xml: str) -> list[Change]:
         else:
             differing = tuple(a for a, v in aspects.items() if old[element][1].get(a) != v)
             if differing:
-                changes.append(Change(element, str(aspects["name"]), kind, "changed", differing))
+                changes.append(Change(element, str(aspects["name"]), kind, "changed", differing,
+                                      str(old[element][1]["name"]) if "name" in differing else ""))
     for element, (kind, aspects) in old.items():
         if element not in new:
             changes.append(Change(element, str(aspects["name"]), kind, "removed"))

@@ -30,9 +30,13 @@ class StepLoad:
     median_days: float         # median waiting time, working days by the national calendar
 
 
-def step_load(session: Session, user: User, policy: SlaPolicy, now: datetime, key: str, variant: str = "",
+def step_load(session: Session, user: User, policy: SlaPolicy, now: datetime, key: str, variant: str | None = None,
               version: int | None = None) -> list[StepLoad]:
-    versions = select(ProcessDefinition.id).where(ProcessDefinition.key == key, ProcessDefinition.variant == variant)
+    """``variant``: '' national, a region's code, None every variant (the dashboards: wherever the
+    complaints in scope run)."""
+    versions = select(ProcessDefinition.id).where(ProcessDefinition.key == key)
+    if variant is not None:
+        versions = versions.where(ProcessDefinition.variant == variant)
     if version is not None:
         versions = versions.where(ProcessDefinition.version == version)
     by_step = {"partition_by": HumanTask.name}

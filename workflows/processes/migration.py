@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import migration as engine_migration
@@ -54,6 +54,14 @@ class Candidate:
     @property
     def movable(self) -> bool:
         return not self.unmapped
+
+
+@dataclass(frozen=True)
+class MigrationView:
+    record: ProcessMigration
+    tracking_id: str
+    from_version: int
+    to_version: int
 
 
 class Migrations:
@@ -98,7 +106,7 @@ class Migrations:
             report.append(candidate)
         return report
 
-    def revert(self, session: Session, user: User, migration_id: int) -> ProcessMigration:
+    def revert(self, session: Session, user: User, migration_id: int) -> MigrationView:
         record = find(session, ProcessMigration, migration_id)
         if record is None:
             raise NotFound("migration not found")
@@ -123,13 +131,20 @@ class Migrations:
                      data={"from": new_version, "to": old.version})
         record.reverted_at, record.reverted_by_id = now, user.id
         session.flush()
-        return record
+        return MigrationView(record, complaint.tracking_id, new_version, old.version)
 
     @staticmethod
-    def history(session: Session, key: str, variant: str = "", limit: int = 200) -> list[ProcessMigration]:
-        ids = select(ProcessDefinition.id).where(ProcessDefinition.key == key, ProcessDefinition.variant == variant)
-        return list(session.scalars(select(ProcessMigration).where(ProcessMigration.to_definition_id.in_(ids))
-                                    .order_by(ProcessMigration.id.desc()).limit(limit)))
+    def history(session: Session, key: str, variant: str = "", limit: int = 200) -> list[MigrationView]:
+        """Complaints moved between versions of ``key``/``variant``, the newest first."""
+        old, new = aliased(ProcessDefinition), aliased(ProcessDefinition)
+        rows = session.execute(
+            select(ProcessMigration, Complaint.tracking_id, old.version, new.version)
+            .join(Complaint, Complaint.id == ProcessMigration.complaint_id)
+            .join(old, old.id == ProcessMigration.from_definition_id)
+            .join(new, new.id == ProcessMigration.to_definition_id)
+            .where(new.key == key, new.variant == variant)
+            .order_by(ProcessMigration.id.desc()).limit(limit)).all()
+        return [MigrationView(*row) for row in rows]
 
     # -- internals ---------------------------------------------------------------------------------
     def _move(self, session: Session, user: User, instance_id: int, old_id: int, new_id: int,

@@ -9,6 +9,9 @@ Aduan's rules:
   ``sla_exempt`` with a reason);
 * ``status`` / ``status_claimed`` are published LAPOR! statuses;
 * a timer that calls ``sla_due("step")`` names a step with a time limit;
+* a condition reads only names something gives a value: a form field, a script, the data every
+  complaint starts with (``START_DATA``) or a helper diagrams may call -- a condition on an answer
+  no form asks any more (its task deleted) is named, not left to fail a complaint at run time;
 * a diagram with a liaison officer's task lets an earlier form choose the unit (a field ``unit_id``
   with ``ref`` = ``unit``): the domain routes the complaint to the unit from that field;
 * compatible with the live version it replaces: a user task kept (same BPMN id) keeps every form
@@ -18,6 +21,8 @@ Aduan's rules:
 """
 from __future__ import annotations
 
+import ast
+import builtins
 import re
 from typing import Any
 
@@ -29,6 +34,11 @@ from ..errors import Invalid
 from ..sla.policy import DEFAULT_LIMITS
 
 STEPS = sorted({step for step, _tier in DEFAULT_LIMITS})
+# What every complaint's process starts with (workflows.processes.progress.Progress.start) and the
+# engine adds (a paused clock's remaining time, the follow-up tier), and the helpers diagrams call.
+START_DATA = ("complaint_id", "tracking_id", "instansi_id", "unit_id", "region_id", "type", "category", "tier",
+              "sla_remaining")
+DIAGRAM_HELPERS = ("sla_due", "working_days", "working_hours")
 _SLA_DUE = re.compile(r"""sla_due\(\s*["']([^"']*)["']\s*\)""")
 
 
@@ -51,6 +61,7 @@ def problems(bpmn_xml: str, key: str, live_xml: str | None = None) -> list[Probl
     if diagram is None:
         return found
     found.extend(_unit_routing(diagram))
+    found.extend(_unset_names(diagram))
     if live_xml is not None:
         _live_problems, live = lint(live_xml, key)
         if live is not None:
@@ -74,6 +85,32 @@ def problems(bpmn_xml: str, key: str, live_xml: str | None = None) -> list[Probl
             if step not in STEPS:
                 found.append(Problem(element, "unknown_step", {"step": step, "steps": STEPS}))
     return found
+
+
+def _names_read(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+    except SyntaxError:
+        return set()  # (already named by the engine's checks)
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _names_set(diagram: Diagram) -> set[str]:
+    found = set(START_DATA) | set(DIAGRAM_HELPERS) | set(dir(builtins))
+    found.update(f["id"] for task in diagram.user_tasks for f in task.fields)
+    for script in diagram.scripts.values():
+        try:
+            tree = ast.parse(script)
+        except SyntaxError:
+            continue
+        found.update(n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+    return found
+
+
+def _unset_names(diagram: Diagram) -> list[Problem]:
+    known = _names_set(diagram)
+    return [Problem(flow, "unset_variable", {"names": sorted(names - known)})
+            for flow, condition in diagram.conditions.items() if (names := _names_read(condition)) - known]
 
 
 def _unit_routing(diagram: Diagram) -> list[Problem]:

@@ -69,6 +69,7 @@
     if (!element) { return; }
     modeler.get("selection").select(element);
     modeler.get("canvas").scrollToElement(element);
+    document.getElementById("canvas").scrollIntoView({ behavior: "smooth", block: "center" });
   }
 
   function showProblems(problems) {
@@ -78,7 +79,14 @@
     var counts = {};
     problems.forEach(function (problem) {
       var item = document.createElement("li");
-      item.textContent = problem.message;
+      var element = problem.element ? registry.get(problem.element) : null;
+      var name = element && element.businessObject && element.businessObject.name;
+      if (name) {  // the element's name first: the message names its id
+        var strong = document.createElement("strong");
+        strong.textContent = name + " — ";
+        item.appendChild(strong);
+      }
+      item.appendChild(document.createTextNode(problem.message));
       item.dataset.code = problem.code;
       if (problem.element) {
         item.dataset.element = problem.element;
@@ -170,17 +178,22 @@
 
   async function start() {
     if (!window.AduanModeler) { throw new Error("modeler not loaded (run `make static`)"); }
+    var dictionaries = window.AduanModelerTranslations || {};
     modeler = window.AduanModeler.create({
       container: document.getElementById("canvas"),
-      propertiesParent: document.getElementById("properties")
+      propertiesParent: document.getElementById("properties"),
+      translations: dictionaries[document.documentElement.lang] || null
     });
     window.aduanModeler = modeler;  // for the browser tests and the curious
     var response = await request(root.dataset.draftUrl, { headers: headers() });
     if (!response.ok) { return fail(response); }
     setRevision(response.etag);
     await modeler.importXML(response.body.bpmn_xml);
-    modeler.get("canvas").zoom("fit-viewport");
-    modeler.get("canvas").scroll({ dx: 70, dy: 0 });  // clear of the palette
+    var canvas = modeler.get("canvas");
+    canvas.zoom("fit-viewport");
+    var box = canvas.viewbox();  // widen the view so the diagram clears the palette on the left
+    var margin = 80 / box.scale;
+    canvas.viewbox({ x: box.x - margin, y: box.y, width: box.width + margin, height: box.height });
     modeler.on("commandStack.changed", function () { dirty = true; root.dataset.saved = "false"; });
     document.getElementById("save").addEventListener("click", guard(save));
     document.getElementById("validate").addEventListener("click", guard(validate));

@@ -104,9 +104,9 @@
       }
       var days = document.createElement("span");
       days.className = "days";
-      days.textContent = step.median_days + " hk";
+      days.textContent = step.median_days + " " + message(el, "days-short", "wd");
       badge.appendChild(days);
-      overlays.add(step.step, { position: { bottom: 4, left: -6 }, html: badge });
+      overlays.add(step.step, { position: { top: -14, left: -6 }, html: badge });
       viewer.get("canvas").addMarker(step.step, step.overdue ? "aduan-hot" : "aduan-warm");
     });
     el.dataset.heatmap = String(total);

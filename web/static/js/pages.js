@@ -34,6 +34,11 @@
       if (selected && selected.hidden) { instansi.value = ""; }
     });
   }
+  // Forms that undo something ask first (data-confirm holds the question).
+  document.addEventListener("submit", function (event) {
+    var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) { event.preventDefault(); }
+  });
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form").forEach(function (form) {
       if (!form.querySelector("[data-required-if]")) { return; }

@@ -82,6 +82,18 @@ const resolver = {
   resolveConfig(pkg, name) { throw new Error("cannot resolve config <" + name + "> in <" + pkg + ">"); }
 };
 
+function translateModule(dictionary) {
+  // bpmn-js's own pattern for a translated modeler: replace the `translate` service.
+  function translate(template, replacements) {
+    var text = (dictionary && dictionary[template]) || template;
+    replacements = replacements || {};
+    return text.replace(/{([^}]+)}/g, function (match, key) {
+      return replacements[key] !== undefined ? replacements[key] : match;
+    });
+  }
+  return { translate: ["value", translate] };
+}
+
 function create(options) {
   return new BpmnModeler({
     container: options.container,
@@ -92,7 +104,8 @@ function create(options) {
       BpmnPropertiesProviderModule,
       CamundaPlatformPropertiesProviderModule,
       CamundaBehaviorsModule,
-      lintModule
+      lintModule,
+      translateModule(options.translations)
     ],
     moddleExtensions: { camunda: camundaModdle }
   });
