@@ -40,11 +40,22 @@ def test_init_seed_and_rules(database_url):
     assert r.exit_code == 0
     r = invoke(database_url, "sla", "due", "3WD", "--region", "32.73", "--start", "2025-03-28T10:00+07:00")
     assert r.output.strip() == "2025-04-11T16:00:00+07:00"
-    r = invoke(database_url, "sla", "limit", "follow_up", "7WD", "--tier", "normatif", "--region", "32.73")
+    r = invoke(database_url, "sla", "limit", "follow_up", "4WD", "--tier", "normatif", "--region", "32.73")
     assert r.exit_code == 0
     with transaction(services.sessions) as db:
         assert db.scalars(select(SlaLimit.limit).where(SlaLimit.step == "follow_up", SlaLimit.tier == "normatif",
-                                                       SlaLimit.region_id.is_not(None))).all() == ["7WD"]
+                                                       SlaLimit.region_id.is_not(None))).all() == ["4WD"]
+    # the regulation's limits are maxima: a region may not loosen them, and is told in a sentence
+    r = invoke(database_url, "sla", "limit", "follow_up", "7WD", "--tier", "normatif", "--region", "32.73")
+    assert r.exit_code != 0 and "At most 5WD" in r.output and "not_one_of" not in r.output
+    r = invoke(database_url, "sla", "show", "--region", "32.73")
+    assert r.exit_code == 0 and "follow_up/normatif" in r.output and "4WD" in r.output and "here" in r.output
+    assert "verify " in r.output and "national" in r.output
+    # a chain level without its time is refused instead of replacing the whole chain with one level
+    r = invoke(database_url, "sla", "chain", "pejabat_penghubung")
+    assert r.exit_code != 0 and "ROLE:LIMIT" in r.output
+    r = invoke(database_url, "sla", "chain", "pejabat_penghubung:2WD,kepala_dinas:2WD")
+    assert r.exit_code != 0 and "Level 2" in r.output and "kepala_dinas" in r.output
     r = CliRunner().invoke(cli, ["sla", "limit", "verify", "3 days"], env={"DATABASE_URL": database_url})
     assert r.exit_code != 0
     r = invoke(database_url, "sla", "due", "3WD", "--region", "99.99")

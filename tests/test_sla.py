@@ -67,7 +67,8 @@ def test_region_override_moves_the_due_date(clocked, world):
     services, api, clock = clocked
     with transaction(services.sessions) as db:
         regency = db.get(Region, world.regency)
-        sla_rules.set_day(db, datetime(2025, 4, 9).date(), "off", regency, "libur daerah")
+        sla_rules.set_day(db, services.policy, datetime(2025, 4, 9).date(), "off", regency, "libur daerah",
+                          now=clock())
     services.policy.invalidate()
     clock.set(wib(2025, 3, 28, 10, 0))
     tid = api.submit()["tracking_id"]
@@ -75,7 +76,7 @@ def test_region_override_moves_the_due_date(clocked, world):
     # a province override reaches its regencies too; cancelling a cuti bersama day moves it earlier
     with transaction(services.sessions) as db:
         province = db.get(Region, world.province)
-        sla_rules.set_day(db, datetime(2025, 4, 7).date(), "on", province)
+        sla_rules.set_day(db, services.policy, datetime(2025, 4, 7).date(), "on", province, now=clock())
     services.policy.invalidate()
     tid = api.submit()["tracking_id"]
     assert _due(api, "admin_a", tid) == wib(2025, 4, 10, 16, 0)
@@ -84,7 +85,7 @@ def test_region_override_moves_the_due_date(clocked, world):
 def test_limits_are_data_per_region_and_tier(clocked, world):
     services, api, clock = clocked
     with transaction(services.sessions) as db:
-        sla_rules.set_limit(db, "verify", "1WD", region=db.get(Region, world.province))
+        sla_rules.set_limit(db, services.policy, "verify", "1WD", region=db.get(Region, world.province), now=clock())
     services.policy.invalidate()
     tid = api.submit()["tracking_id"]
     assert _due(api, "admin_a", tid) == wib(2025, 7, 8, 16, 0)

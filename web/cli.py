@@ -16,11 +16,16 @@ def _services():
 
 
 def _describe(exc: DomainError) -> str:
-    detail = ""
-    if isinstance(exc, Invalid):
-        detail = "; ".join(f"{name}: " + ", ".join(code + (f" {params}" if params else "") for code, params in errs)
-                           for name, errs in exc.fields.items())
-    return exc.message + (f" ({detail})" if detail else "")
+    """The error in sentences (the operator's language: ADUAN_CLI_LANG, English by default)."""
+    from flask_babel import force_locale
+
+    from .messages import field_message, message
+    with force_locale(os.environ.get("ADUAN_CLI_LANG", "en")):
+        detail = ""
+        if isinstance(exc, Invalid):
+            detail = "; ".join(f"{name}: " + " ".join(field_message(code, params) for code, params in errs)
+                               for name, errs in exc.fields.items())
+        return message(exc.message) + (f" ({detail})" if detail else "")
 
 
 class AduanGroup(FlaskGroup):
@@ -191,13 +196,20 @@ def sla_group() -> None:
 @click.argument("limit")
 @click.option("--tier", default="", help="Follow-up tier: ringan, normatif, tanpa_pemeriksaan, pemeriksaan.")
 @click.option("--region", default=None, help="Region code; national when omitted.")
+@click.option("--from", "effective_from", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Steps started on or after this date get the new limit (default: today).")
 @with_appcontext
-def sla_limit(step: str, limit: str, tier: str, region: str | None) -> None:
-    """Set a time limit, e.g. `aduan sla limit follow_up 7WD --tier normatif --region 32.73`."""
+def sla_limit(step: str, limit: str, tier: str, region: str | None, effective_from) -> None:
+    """Set a time limit, e.g. `aduan sla limit follow_up 4WD --tier normatif --region 32.73`. A region's
+    limit may be stricter than the one it inherits, never looser."""
     from workflows.sla import rules as sla_rules
-    with transaction(_services().sessions) as db:
-        row = sla_rules.set_limit(db, step, limit, tier, sla_rules.region_by_code(db, region))
-        click.echo(f"{row.step}{'/' + row.tier if row.tier else ''} = {row.limit} ({region or 'national'})")
+    services = _services()
+    with transaction(services.sessions) as db:
+        row = sla_rules.set_limit(db, services.policy, step, limit, tier, sla_rules.region_by_code(db, region),
+                                  effective_from=effective_from.date() if effective_from else None,
+                                  now=services.clock())
+        click.echo(f"{row.step}{'/' + row.tier if row.tier else ''} = {row.limit} ({region or 'national'}, "
+                   f"from {row.effective_from})")
 
 
 @sla_group.command("day")
@@ -209,8 +221,10 @@ def sla_limit(step: str, limit: str, tier: str, region: str | None) -> None:
 def sla_day(day, kind: str, region: str | None, note: str) -> None:
     """Add a day off (off) or cancel a holiday (on), e.g. `aduan sla day 2025-04-09 off --region 32.73`."""
     from workflows.sla import rules as sla_rules
-    with transaction(_services().sessions) as db:
-        sla_rules.set_day(db, day.date(), kind, sla_rules.region_by_code(db, region), note)
+    services = _services()
+    with transaction(services.sessions) as db:
+        sla_rules.set_day(db, services.policy, day.date(), kind, sla_rules.region_by_code(db, region), note,
+                          now=services.clock())
     click.echo(f"{day.date()} {kind} ({region or 'national'})")
 
 
@@ -219,15 +233,46 @@ def sla_day(day, kind: str, region: str | None, note: str) -> None:
 @click.option("--region", default=None, help="Region code; national when omitted.")
 @with_appcontext
 def sla_chain(levels: str, region: str | None) -> None:
-    """Set the escalation chain, e.g. `pejabat_penghubung:2WD,admin_instansi:2WD,admin_koordinator:3WD`."""
+    """Set the escalation chain, e.g. `pejabat_penghubung:2WD,admin_instansi:2WD,admin_koordinator:3WD`:
+    every level is ROLE:LIMIT, the time that level has before the next one is called in."""
     from workflows.sla import rules as sla_rules
     pairs = []
     for part in levels.split(","):
-        role, _, after = part.partition(":")
-        pairs.append((role.strip(), after.strip() or "2WD"))
-    with transaction(_services().sessions) as db:
-        rows = sla_rules.set_chain(db, pairs, sla_rules.region_by_code(db, region))
+        role, colon, after = part.partition(":")
+        if not colon or not role.strip() or not after.strip():
+            raise click.BadParameter(f"{part.strip() or '(empty)'!r}: write each level as ROLE:LIMIT, e.g. "
+                                     "pejabat_penghubung:2WD", param_hint="LEVELS")
+        pairs.append((role.strip(), after.strip()))
+    services = _services()
+    with transaction(services.sessions) as db:
+        rows = sla_rules.set_chain(db, services.policy, pairs, sla_rules.region_by_code(db, region),
+                                   now=services.clock())
     click.echo(" -> ".join(f"{r.role} ({r.after})" for r in rows))
+
+
+@sla_group.command("show")
+@click.option("--region", default=None, help="Region code; national when omitted.")
+@with_appcontext
+def sla_show(region: str | None) -> None:
+    """Every rule in force for a region's complaints and where it comes from (here, province, national)."""
+    from workflows.sla import inforce
+    from workflows.sla import rules as sla_rules
+    services = _services()
+    with transaction(services.sessions) as db:
+        found = sla_rules.region_by_code(db, region)
+        today = services.clock().astimezone(services.policy.calendar(found.id if found else None).zone).date()
+        rules = inforce.in_force(db, services.policy, None, found, today)
+    click.echo(f"{found.name + ' (' + found.code + ')' if found else 'National'} on {today}: "
+               f"time zone {rules.timezone}, working hours {rules.working_hours}")
+    click.echo("time limits:")
+    for item in rules.limits:
+        later = "; ".join(f"{limit} from {since}" for since, limit in item.scheduled)
+        click.echo(f"  {item.step + ('/' + item.tier if item.tier else ''):32} {item.limit:6} {item.source}"
+                   + (f", set by {item.set_by}" if item.set_by else "") + (f" (then {later})" if later else ""))
+    click.echo("escalation chain (" + rules.chain_source + "): "
+               + (" -> ".join(f"{role} ({after})" for role, after in rules.chain) or "none"))
+    changed = [d for d in rules.days if d.kind != "holiday"]
+    click.echo("calendar changes: " + (", ".join(f"{d.day} {d.kind} ({d.source})" for d in changed) or "none"))
 
 
 @sla_group.command("due")

@@ -45,6 +45,17 @@ FIELD_MESSAGES = {
     "period_too_long": lambda p: _("At most %(days)s days at once.", days=p.get("days")),
     "needs_region": lambda p: _("A regional designer right needs an officer with a region."),
     "invalid_diagram": lambda p: _("The diagram cannot be deployed: %(reason)s", reason=p.get("reason")),
+    "limit_format": lambda p: _("Write a limit as a number of working days or hours, e.g. 3WD or 8WH."),
+    "in_the_past": lambda p: _("Must be today (%(today)s) or later: complaints already running keep their limits.",
+                               today=p.get("today")),
+    "looser_than_above": lambda p: _("At most %(above)s: the %(source)s limit is a maximum; a region may only make "
+                                     "it stricter.", above=p.get("above"), source=_("province's") if p.get("source")
+                                     == "province" else _("national")),
+    "unknown_role_at": lambda p: _("Level %(level)s: %(role)s is not an officer role (%(choices)s).",
+                                   level=p.get("level"), role=p.get("role"),
+                                   choices=", ".join(p.get("choices", []))),
+    "limit_format_at": lambda p: _("Level %(level)s: %(value)s is not a limit; write e.g. 2WD or 8WH.",
+                                   level=p.get("level"), value=p.get("value")),
     "not_a_number": lambda p: _("Must be a positive whole number."),
     "same_version": lambda p: _("Choose a version other than the one the complaints run on."),
     # diagram problems (workflows.processes.validation), each at its BPMN element
@@ -146,6 +157,9 @@ MESSAGES = {
     "this process is not deployed yet; post a diagram to start from":
         lambda: _("this process is not deployed yet; post a diagram to start from"),
     "migration not found": lambda: _("migration not found"),
+    "you may not change the rules of this region": lambda: _("you may not change the rules of this region"),
+    "you may not see the rules of this region": lambda: _("you may not see the rules of this region"),
+    "no such day in this region's calendar": lambda: _("no such day in this region's calendar"),
     "this migration was reverted already": lambda: _("this migration was reverted already"),
     "the complaint moved on since it was migrated (a step was completed or a timer fired); reverting would lose that":
         lambda: _("the complaint moved on since it was migrated (a step was completed or a timer fired); "

@@ -9,11 +9,11 @@ from .org.models import Instansi, Region, Unit
 from .orm import Base, utcnow
 from .processes.models import ProcessDefinition, ProcessDraft, ProcessInstance, ProcessMigration
 from .settings import Setting
-from .sla.models import CalendarOverride, Deadline, EscalationLevel, SlaBreach, SlaLimit
+from .sla.models import CalendarOverride, Deadline, EscalationLevel, RuleChange, SlaBreach, SlaLimit
 from .tasks.models import HumanTask
 from .throttle import FailedAttempt
 
 __all__ = ["ApiToken", "Attachment", "AuditEvent", "Base", "CalendarOverride", "Complaint", "Deadline",
            "EscalationLevel", "FailedAttempt", "HumanTask", "Instansi", "MonevDaily", "MonevStale", "MonevState",
-           "Notification", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "ProcessMigration", "Region", "ReporterContact", "Setting",
+           "Notification", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "ProcessMigration", "Region", "ReporterContact", "RuleChange", "Setting",
            "SlaBreach", "SlaLimit", "Unit", "User", "utcnow"]

@@ -24,7 +24,9 @@ def build(clock: Clock, policy: SlaPolicy) -> dict[str, Callable[..., Any]]:
         remaining = (data.get("sla_remaining") or {}).get(step)
         if isinstance(remaining, (int, float)) and remaining > 0:
             return calendar.add_working_seconds(now(clock), remaining).isoformat()
-        return calendar.due(now(clock), policy.limit(region_id, step, data.get("tier"))).isoformat()
+        start = now(clock)
+        limit = policy.limit(region_id, step, data.get("tier"), on=start.astimezone(calendar.zone).date())
+        return calendar.due(start, limit).isoformat()
 
     @task_data_helper
     def working_days(data: Mapping[str, Any], days: int) -> str:

@@ -24,14 +24,33 @@ class CalendarOverride(Base):
 
 
 class SlaLimit(Base):
-    """A time limit for a step (and follow-up tier): national when ``region_id`` is None."""
+    """A time limit for a step (and follow-up tier): national when ``region_id`` is None. A limit
+    applies to steps started on or after ``effective_from`` (the region's date); a step already
+    running keeps the limit it started with."""
     __tablename__ = "sla_limits"
-    __table_args__ = (UniqueConstraint("region_id", "step", "tier"),)
+    __table_args__ = (UniqueConstraint("region_id", "step", "tier", "effective_from"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     step: Mapped[str] = mapped_column(String(40))        # verify | follow_up | reporter_reply
     tier: Mapped[str] = mapped_column(String(30), default="")
     limit: Mapped[str] = mapped_column(String(10))       # "3WD", "3WH"
+    effective_from: Mapped[date] = mapped_column(default=date(2000, 1, 1), server_default="2000-01-01")
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    set_at: Mapped[datetime | None]
+
+
+class RuleChange(Base):
+    """The append-only history of every rule change: who, when, which rule, old -> new."""
+    __tablename__ = "rule_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)  # None: national
+    kind: Mapped[str] = mapped_column(String(20))         # limit | day | chain
+    rule: Mapped[str] = mapped_column(String(80))         # e.g. follow_up/normatif, 2026-12-24, chain
+    old: Mapped[str] = mapped_column(String(500), default="")
+    new: Mapped[str] = mapped_column(String(500), default="")
+    effective_from: Mapped[date | None]
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the CLI (operator)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class EscalationLevel(Base):

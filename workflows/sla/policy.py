@@ -10,7 +10,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,7 +34,7 @@ DEFAULT_TIER = "normatif"
 class _Snapshot:
     regions: dict[int, Region]
     overrides: dict[int | None, list[CalendarOverride]]
-    limits: dict[tuple[int | None, str, str], str]
+    limits: dict[tuple[int | None, str, str], list[tuple[date, str]]]  # newest effective date first
     chains: dict[int | None, list[EscalationLevel]]
     loaded_at: float
     calendars: dict[int | None, BusinessCalendar] = field(default_factory=dict)
@@ -67,17 +67,24 @@ class SlaPolicy:
             snap.calendars[region_id] = cal
         return cal
 
-    def limit(self, region_id: int | None, step: str, tier: str | None = None) -> Limit:
+    def limit(self, region_id: int | None, step: str, tier: str | None = None, on: date | None = None) -> Limit:
+        """The limit for a step started on ``on`` (the region's date; today when None): the region's
+        own rule in effect that day, else its province's, else the national one."""
         snap = self._snap()
         tier = (tier or DEFAULT_TIER) if step in TIERED_STEPS else ""
+        on = on or datetime.now(self.calendar(region_id).zone).date()
         for scope in self._lineage(snap, region_id):
-            text = snap.limits.get((scope, step, tier))
+            text = next((limit for since, limit in snap.limits.get((scope, step, tier), []) if since <= on), None)
             if text:
                 return Limit.parse(text)
         text = DEFAULT_LIMITS.get((step, tier))
         if text is None:
             raise ValueError(f"no time limit defined for step {step!r} (tier {tier!r})")
         return Limit.parse(text)
+
+    def lineage(self, region_id: int | None) -> list[int | None]:
+        """The region, its province, then national (None): where its rules come from, nearest first."""
+        return self._lineage(self._snap(), region_id)
 
     def chain(self, region_id: int | None) -> list[tuple[str, Limit]]:
         snap = self._snap()
@@ -114,7 +121,9 @@ class SlaPolicy:
             overrides: dict[int | None, list[CalendarOverride]] = {}
             for o in db.scalars(select(CalendarOverride)):
                 overrides.setdefault(o.region_id, []).append(o)
-            limits = {(l.region_id, l.step, l.tier or ""): l.limit for l in db.scalars(select(SlaLimit))}
+            limits: dict[tuple[int | None, str, str], list[tuple[date, str]]] = {}
+            for row in db.scalars(select(SlaLimit).order_by(SlaLimit.effective_from.desc())):
+                limits.setdefault((row.region_id, row.step, row.tier or ""), []).append((row.effective_from, row.limit))
             chains: dict[int | None, list[EscalationLevel]] = {}
             for level in db.scalars(select(EscalationLevel).order_by(EscalationLevel.position)):
                 chains.setdefault(level.region_id, []).append(level)

@@ -1,21 +1,36 @@
-"""Editing the SLA rules (limits, calendar overrides, escalation chains), with validation."""
+"""Changing the SLA rules of a region (or the national ones): time limits, days off, escalation chains.
+
+* **Who**: the Admin Nasional changes the national rules and any region's; an Admin Koordinator
+  changes their own region's and, for a province, those of its regencies and cities (the scope
+  matrix in docs/domain.md). The CLI (``aduan sla …``) is the operator's and may change any.
+* **Within the national rules**: the regulation's limits are maxima, so a region may make a limit
+  stricter than the one it inherits (its province's, else the national one), never looser; a
+  longer limit is refused naming the limit above it.
+* **From a date**: a limit takes effect for steps started on or after ``effective_from``; a step
+  already running keeps the limit it started with.
+* **History**: every change is appended to ``rule_changes`` (who, when, old -> new).
+"""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from sla.calendar import Limit
+from sla.calendar import Limit, WorkingHours
 
-from ..accounts.roles import OFFICER_ROLES
-from ..errors import Invalid, NotFound
+from ..accounts.models import User
+from ..accounts.roles import ADMIN_KOORDINATOR, ADMIN_NASIONAL, OFFICER_ROLES
+from ..errors import Forbidden, Invalid, NotFound
 from ..org.models import Region
-from .models import CalendarOverride, EscalationLevel, SlaLimit
-from .policy import DEFAULT_LIMITS, TIERED_STEPS
+from .models import CalendarOverride, EscalationLevel, RuleChange, SlaLimit
+from .policy import DEFAULT_LIMITS, TIERED_STEPS, SlaPolicy
 
 STEPS = sorted({step for step, _tier in DEFAULT_LIMITS})
 TIERS = sorted({tier for _step, tier in DEFAULT_LIMITS if tier})
+LIMIT_FORMAT = "<n>WD | <n>WH"
+MAX_NOTE = 200
+MAX_LEVELS = 6
 
 
 def region_by_code(session: Session, code: str | None) -> Region | None:
@@ -27,66 +42,154 @@ def region_by_code(session: Session, code: str | None) -> Region | None:
     return region
 
 
-def set_limit(session: Session, step: str, limit: str, tier: str = "", region: Region | None = None) -> SlaLimit:
-    errors = {}
+def may_edit(user: User | None, region: Region | None) -> bool:
+    """``user`` None is the operator at the command line."""
+    if user is None or user.role == ADMIN_NASIONAL:
+        return True
+    if user.role != ADMIN_KOORDINATOR or region is None or user.region_id is None:
+        return False
+    return region.id == user.region_id or region.parent_id == user.region_id
+
+
+def require_edit(user: User | None, region: Region | None) -> None:
+    if not may_edit(user, region):
+        raise Forbidden("you may not change the rules of this region")
+
+
+def working_seconds(limit: Limit) -> int:
+    """A limit's length in working seconds on a standard working day (to compare WD with WH)."""
+    return limit.amount * (3600 if limit.unit == "WH" else WorkingHours().seconds)
+
+
+def set_limit(session: Session, policy: SlaPolicy, step: str, limit: str, tier: str = "",
+              region: Region | None = None, *, user: User | None = None, effective_from: date | None = None,
+              now: datetime) -> SlaLimit:
+    """Set the limit of ``step`` (and ``tier``) for ``region`` (None: national) from
+    ``effective_from`` (default: today in the region), refused whole if anything is wrong."""
+    require_edit(user, region)
+    errors: dict[str, list] = {}
     if step not in STEPS:
         errors["step"] = [("not_one_of", {"choices": STEPS})]
     if step in TIERED_STEPS and tier not in TIERS:
         errors["tier"] = [("not_one_of", {"choices": TIERS})]
+    parsed = None
     try:
         parsed = Limit.parse(limit)
-    except ValueError:
-        errors["limit"] = [("not_one_of", {"choices": ["<n>WD", "<n>WH"]})]
+    except (ValueError, TypeError, AttributeError):
+        errors["limit"] = [("limit_format", {"format": LIMIT_FORMAT})]
+    today = now.astimezone(policy.calendar(region.id if region else None).zone).date()
+    effective_from = effective_from or today
+    if effective_from < today:
+        errors["effective_from"] = [("in_the_past", {"today": today.isoformat()})]
     if errors:
         raise Invalid(errors)
     tier = tier if step in TIERED_STEPS else ""
     region_id = region.id if region else None
-    row = session.scalars(select(SlaLimit).where(SlaLimit.region_id.is_(region_id) if region_id is None
-                                                 else SlaLimit.region_id == region_id,
-                                                 SlaLimit.step == step, SlaLimit.tier == tier)).first()
+    if region is not None:
+        above = policy.limit(region.parent_id, step, tier, on=effective_from)
+        if working_seconds(parsed) > working_seconds(above):
+            source = "province" if region.parent_id is not None else "national"
+            raise Invalid({"limit": [("looser_than_above", {"above": str(above), "source": source})]})
+    row = session.scalars(select(SlaLimit).where(_scope(SlaLimit.region_id, region_id), SlaLimit.step == step,
+                                                 SlaLimit.tier == tier,
+                                                 SlaLimit.effective_from == effective_from)).first()
+    old = policy.limit(region_id, step, tier, on=effective_from)
     if row is None:
-        row = SlaLimit(region_id=region_id, step=step, tier=tier, limit=str(parsed))
+        row = SlaLimit(region_id=region_id, step=step, tier=tier, effective_from=effective_from)
         session.add(row)
-    row.limit = str(parsed)
+    row.limit, row.set_by_id, row.set_at = str(parsed), user.id if user else None, now
+    _log(session, region_id, "limit", step + (f"/{tier}" if tier else ""), str(old), str(parsed), user, now,
+         effective_from)
     session.flush()
+    policy.invalidate()
     return row
 
 
-def set_day(session: Session, day: date, kind: str, region: Region | None = None, note: str = "") -> CalendarOverride:
+def set_day(session: Session, policy: SlaPolicy, day: date, kind: str, region: Region | None = None,
+            note: str = "", *, user: User | None = None, now: datetime) -> CalendarOverride:
     """kind 'off' adds a day off; 'on' cancels a holiday (a working day after all)."""
+    require_edit(user, region)
+    errors: dict[str, list] = {}
     if kind not in ("off", "on"):
-        raise Invalid({"kind": [("not_one_of", {"choices": ["off", "on"]})]})
-    region_id = region.id if region else None
-    row = session.scalars(select(CalendarOverride).where(
-        CalendarOverride.region_id.is_(None) if region_id is None else CalendarOverride.region_id == region_id,
-        CalendarOverride.day == day)).first()
-    if row is None:
-        row = CalendarOverride(region_id=region_id, day=day, kind=kind, note=note)
-        session.add(row)
-    row.kind, row.note = kind, note
-    session.flush()
-    return row
-
-
-def set_chain(session: Session, levels: list[tuple[str, str]], region: Region | None = None) -> list[EscalationLevel]:
-    """Replace a region's escalation chain: [(role, after), ...] from the unit upwards."""
-    errors = {}
-    for role, after in levels:
-        if role not in OFFICER_ROLES:
-            errors["chain"] = [("not_one_of", {"choices": list(OFFICER_ROLES)})]
-        try:
-            Limit.parse(after)
-        except ValueError:
-            errors["chain"] = [("not_one_of", {"choices": ["<role>:<n>WD"]})]
-    if not levels:
-        errors["chain"] = [("required", {})]
+        errors["kind"] = [("not_one_of", {"choices": ["off", "on"]})]
+    if not isinstance(day, date):
+        errors["day"] = [("not_a_date", {})]
+    if len(note or "") > MAX_NOTE:
+        errors["note"] = [("too_long", {"max": MAX_NOTE})]
     if errors:
         raise Invalid(errors)
     region_id = region.id if region else None
-    session.execute(delete(EscalationLevel).where(
-        EscalationLevel.region_id.is_(None) if region_id is None else EscalationLevel.region_id == region_id))
+    row = session.scalars(select(CalendarOverride).where(_scope(CalendarOverride.region_id, region_id),
+                                                         CalendarOverride.day == day)).first()
+    old = row.kind if row else ""
+    if row is None:
+        row = CalendarOverride(region_id=region_id, day=day, kind=kind, note=note, created_at=now)
+        session.add(row)
+    row.kind, row.note = kind, note
+    _log(session, region_id, "day", day.isoformat(), old, kind + (f" ({note})" if note else ""), user, now, day)
+    session.flush()
+    policy.invalidate()
+    return row
+
+
+def remove_day(session: Session, policy: SlaPolicy, day: date, region: Region | None = None, *,
+               user: User | None = None, now: datetime) -> None:
+    require_edit(user, region)
+    region_id = region.id if region else None
+    row = session.scalars(select(CalendarOverride).where(_scope(CalendarOverride.region_id, region_id),
+                                                         CalendarOverride.day == day)).first()
+    if row is None:
+        raise NotFound("no such day in this region's calendar")
+    _log(session, region_id, "day", day.isoformat(), row.kind, "", user, now, day)
+    session.delete(row)
+    session.flush()
+    policy.invalidate()
+
+
+def set_chain(session: Session, policy: SlaPolicy, levels: list[tuple[str, str]], region: Region | None = None,
+              *, user: User | None = None, now: datetime) -> list[EscalationLevel]:
+    """Replace a region's escalation chain: [(role, after), ...] from the unit upwards."""
+    require_edit(user, region)
+    problems = []
+    for position, (role, after) in enumerate(levels, start=1):
+        if role not in OFFICER_ROLES:
+            problems.append(("unknown_role_at", {"level": position, "role": role, "choices": list(OFFICER_ROLES)}))
+        try:
+            Limit.parse(after)
+        except (ValueError, TypeError, AttributeError):
+            problems.append(("limit_format_at", {"level": position, "value": after, "format": LIMIT_FORMAT}))
+    if not levels:
+        problems.append(("required", {}))
+    elif len(levels) > MAX_LEVELS:
+        problems.append(("too_many", {"max": MAX_LEVELS}))
+    if problems:
+        raise Invalid({"chain": problems})
+    region_id = region.id if region else None
+    old = " -> ".join(f"{role} ({after})" for role, after in policy.chain(region_id))
+    session.execute(delete(EscalationLevel).where(_scope(EscalationLevel.region_id, region_id)))
     rows = [EscalationLevel(region_id=region_id, position=i, role=role, after=str(Limit.parse(after)))
             for i, (role, after) in enumerate(levels, start=1)]
     session.add_all(rows)
+    _log(session, region_id, "chain", "chain", old, " -> ".join(f"{r.role} ({r.after})" for r in rows), user, now,
+         None)
     session.flush()
+    policy.invalidate()
     return rows
+
+
+def history(session: Session, region: Region | None, limit: int = 100) -> list[tuple[RuleChange, str | None]]:
+    """The region's rule changes, newest first, with who made them."""
+    rows = session.execute(select(RuleChange, User.full_name).outerjoin(User, User.id == RuleChange.changed_by_id)
+                           .where(_scope(RuleChange.region_id, region.id if region else None))
+                           .order_by(RuleChange.id.desc()).limit(limit)).all()
+    return [(change, name) for change, name in rows]
+
+
+def _scope(column, region_id: int | None):
+    return column.is_(None) if region_id is None else column == region_id
+
+
+def _log(session: Session, region_id: int | None, kind: str, rule: str, old: str, new: str, user: User | None,
+         now: datetime, effective_from: date | None) -> None:
+    session.add(RuleChange(region_id=region_id, kind=kind, rule=rule, old=old, new=new,
+                           effective_from=effective_from, changed_by_id=user.id if user else None, changed_at=now))

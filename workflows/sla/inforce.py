@@ -1,0 +1,150 @@
+"""What is in force for a region's complaints, rule by rule, and where each rule comes from.
+
+For every time limit (step and tier), the calendar (time zone, working hours, days off), the
+escalation chain and the SOP version: the value in force on a day, and its source -- *set here*,
+*inherited from the province* or *national* (set by the national admin, or the regulation's
+default) -- with who set it and when, and the changes already scheduled for later dates. Plus the
+due-date preview: a complaint arriving at a moment, when is each step due.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sla.calendar import Limit, WorkingHours
+
+from ..accounts.models import User
+from ..accounts.roles import ADMIN_INSTANSI, ADMIN_NASIONAL
+from ..org.models import Instansi, Region
+from ..orm import find
+from .models import CalendarOverride, EscalationLevel, SlaLimit
+from .policy import DEFAULT_LIMITS, SlaPolicy
+from .rules import may_edit
+
+HERE, PROVINCE, NATIONAL, DEFAULT = "here", "province", "national", "default"
+
+
+@dataclass(frozen=True)
+class LimitInForce:
+    step: str
+    tier: str
+    limit: str
+    source: str                       # here | province | national | default (the regulation)
+    set_by: str | None
+    set_at: datetime | None
+    effective_from: date | None
+    scheduled: list[tuple[date, str]]  # this region's own changes from a later date
+
+
+@dataclass(frozen=True)
+class DayOff:
+    day: date
+    kind: str          # off | on | holiday
+    name: str
+    source: str
+
+
+@dataclass
+class RulesInForce:
+    region: Region | None
+    on: date
+    editable: bool
+    timezone: str
+    working_hours: str
+    limits: list[LimitInForce] = field(default_factory=list)
+    days: list[DayOff] = field(default_factory=list)
+    chain: list[tuple[str, str]] = field(default_factory=list)
+    chain_source: str = DEFAULT
+
+
+@dataclass(frozen=True)
+class DuePreview:
+    step: str
+    tier: str
+    limit: str
+    due_at: datetime
+
+
+def may_view(user: User, region: Region | None, session: Session) -> bool:
+    """The editors, and an Admin Instansi for its own instansi's region and province (read only)."""
+    if user.role == ADMIN_NASIONAL or (region is not None and may_edit(user, region)):
+        return True
+    if region is None:
+        return user.role in (ADMIN_INSTANSI,) or may_edit(user, None)
+    if user.role == ADMIN_INSTANSI and user.instansi_id is not None:
+        instansi = find(session, Instansi, user.instansi_id)
+        own = instansi.region if instansi else None
+        return own is not None and region.id in (own.id, own.parent_id)
+    return False
+
+
+def in_force(session: Session, policy: SlaPolicy, user: User, region: Region | None, on: date) -> RulesInForce:
+    region_id = region.id if region else None
+    lineage = policy.lineage(region_id)
+    names = dict(session.execute(select(User.id, User.full_name)).all())
+    calendar = policy.calendar(region_id)
+    hours = WorkingHours()
+    found = RulesInForce(region, on, may_edit(user, region), calendar.tz,
+                         f"{hours.start:%H:%M}-{hours.end:%H:%M}")
+    rows: dict[tuple[int | None, str, str], list[SlaLimit]] = {}
+    for row in session.scalars(select(SlaLimit).where(SlaLimit.region_id.in_([s for s in lineage if s is not None])
+                                                      | SlaLimit.region_id.is_(None))
+                               .order_by(SlaLimit.effective_from.desc())):
+        rows.setdefault((row.region_id, row.step, row.tier or ""), []).append(row)
+    for step, tier in sorted(DEFAULT_LIMITS):
+        chosen, source = None, DEFAULT
+        for scope in lineage:
+            chosen = next((r for r in rows.get((scope, step, tier), []) if r.effective_from <= on), None)
+            if chosen is not None:
+                source = _source(scope, region_id)
+                break
+        scheduled = sorted((r.effective_from, r.limit) for r in rows.get((region_id, step, tier), [])
+                           if r.effective_from > on)
+        found.limits.append(LimitInForce(
+            step, tier, chosen.limit if chosen else DEFAULT_LIMITS[(step, tier)], source,
+            names.get(chosen.set_by_id) if chosen else None, chosen.set_at if chosen else None,
+            chosen.effective_from if chosen and chosen.effective_from.year > 2000 else None, scheduled))
+    overrides = {}
+    for scope in reversed(lineage):  # national first: the nearest wins
+        for row in session.scalars(select(CalendarOverride).where(
+                CalendarOverride.region_id.is_(None) if scope is None else CalendarOverride.region_id == scope)):
+            if row.day.year >= on.year:
+                overrides[row.day] = DayOff(row.day, row.kind, row.note, _source(scope, region_id))
+    holidays = {d: DayOff(d, "holiday", name, DEFAULT) for year in (on.year, on.year + 1)
+                for d, name in calendar._national_holidays(year).items()}
+    found.days = sorted({**holidays, **overrides}.values(), key=lambda d: d.day)
+    found.days = [d for d in found.days if d.day >= on.replace(month=1, day=1)]
+    for scope in lineage:
+        levels = list(session.scalars(select(EscalationLevel).where(
+            EscalationLevel.region_id.is_(None) if scope is None else EscalationLevel.region_id == scope)
+            .order_by(EscalationLevel.position)))
+        if levels:
+            found.chain = [(level.role, level.after) for level in levels]
+            found.chain_source = _source(scope, region_id)
+            break
+    return found
+
+
+def preview(policy: SlaPolicy, region: Region | None, arrival: datetime,
+            change: tuple[str, str, str] | None = None) -> list[DuePreview]:
+    """When each step would be due for a complaint arriving at ``arrival`` (each step taken as
+    starting then), with ``change`` = (step, tier, limit) applied as if saved."""
+    region_id = region.id if region else None
+    calendar = policy.calendar(region_id)
+    on = arrival.astimezone(calendar.zone).date()
+    result = []
+    for step, tier in sorted(DEFAULT_LIMITS):
+        limit = policy.limit(region_id, step, tier, on=on)
+        if change is not None and change[0] == step and (change[1] or "") == tier:
+            limit = Limit.parse(change[2])
+        result.append(DuePreview(step, tier, str(limit), calendar.due(arrival, limit)))
+    return result
+
+
+def _source(scope: int | None, region_id: int | None) -> str:
+    if scope is None:
+        return NATIONAL
+    return HERE if scope == region_id else PROVINCE
