@@ -56,6 +56,7 @@ FIELD_MESSAGES = {
                                    choices=", ".join(p.get("choices", []))),
     "limit_format_at": lambda p: _("Level %(level)s: %(value)s is not a limit; write e.g. 2WD or 8WH.",
                                    level=p.get("level"), value=p.get("value")),
+    "not_a_moment": lambda p: _("Must be a date and time with its offset, e.g. 2026-12-01T09:00+07:00."),
     "not_a_number": lambda p: _("Must be a positive whole number."),
     "same_version": lambda p: _("Choose a version other than the one the complaints run on."),
     # diagram problems (workflows.processes.validation), each at its BPMN element

@@ -163,6 +163,95 @@ class StepLoadOut(Schema):
     median_days = fields.Float(metadata={"description": "median waiting time in working days"})
 
 
+class RegionRef(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class LimitInForceOut(Schema):
+    step = fields.String()
+    tier = fields.String(metadata={"description": "follow-up tier ('' for other steps)"})
+    limit = fields.String(metadata={"description": "e.g. 3WD (working days) or 3WH (working hours)"})
+    source = fields.String(metadata={"description": "here, province, national (set) or default (the regulation)"})
+    set_by = fields.String(allow_none=True)
+    set_at = fields.DateTime(allow_none=True)
+    effective_from = fields.Date(allow_none=True)
+    scheduled = fields.Method("_scheduled", metadata={"description": "this region's changes from later dates"})
+
+    @staticmethod
+    def _scheduled(item):
+        return [{"effective_from": since.isoformat(), "limit": limit} for since, limit in item.scheduled]
+
+
+class DayOffOut(Schema):
+    day = fields.Date()
+    kind = fields.String(metadata={"description": "off (added day off), on (holiday cancelled), holiday"})
+    name = fields.String()
+    source = fields.String()
+
+
+class RulesOut(Schema):
+    region = fields.Nested(RegionRef, allow_none=True, metadata={"description": "null: the national rules"})
+    on = fields.Date()
+    editable = fields.Boolean(metadata={"description": "whether the caller may change these rules"})
+    timezone = fields.String()
+    working_hours = fields.String()
+    limits = fields.List(fields.Nested(LimitInForceOut))
+    days = fields.List(fields.Nested(DayOffOut))
+    chain = fields.Method("_chain")
+    chain_source = fields.String()
+    sop_version = fields.Integer(allow_none=True)
+    sop_variant = fields.String(allow_none=True)
+
+    @staticmethod
+    def _chain(rules):
+        return [{"role": role, "after": after} for role, after in rules.chain]
+
+
+class RegionIn(In):
+    region = fields.String(load_default="", validate=validate.Length(0, 16),
+                           metadata={"description": "region code; empty for the national rules"})
+
+
+class LimitIn(RegionIn):
+    step = fields.String(required=True, validate=validate.Length(1, 40))
+    tier = fields.String(load_default="", validate=validate.Length(0, 30))
+    limit = fields.String(required=True, validate=validate.Length(1, 10), metadata={"example": "4WD"})
+    effective_from = fields.Date(load_default=None, metadata={"description": "default: today in the region"})
+
+
+class DayIn(RegionIn):
+    day = fields.Date(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(("off", "on")))
+    note = fields.String(load_default="", validate=validate.Length(0, 200))
+
+
+class LevelIn(In):
+    role = fields.String(required=True, validate=validate.Length(1, 40))
+    after = fields.String(required=True, validate=validate.Length(1, 10), metadata={"example": "2WD"})
+
+
+class ChainIn(RegionIn):
+    levels = fields.List(fields.Nested(LevelIn), required=True, validate=validate.Length(1, 6))
+
+
+class DuePreviewOut(Schema):
+    step = fields.String()
+    tier = fields.String()
+    limit = fields.String()
+    due_at = fields.DateTime()
+
+
+class RuleChangeOut(Schema):
+    kind = fields.String(attribute="change.kind")
+    rule = fields.String(attribute="change.rule")
+    old = fields.String(attribute="change.old")
+    new = fields.String(attribute="change.new")
+    effective_from = fields.Date(attribute="change.effective_from", allow_none=True)
+    changed_at = fields.DateTime(attribute="change.changed_at")
+    changed_by = fields.String(attribute="by", allow_none=True)
+
+
 class DesignerIn(In):
     designer = fields.String(required=True, allow_none=True, validate=validate.OneOf(("national", "regional")),
                              metadata={"description": "national, regional (own region's variant) or null"})

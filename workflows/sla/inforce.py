@@ -22,7 +22,8 @@ from ..org.models import Instansi, Region
 from ..orm import find
 from .models import CalendarOverride, EscalationLevel, SlaLimit
 from .policy import DEFAULT_LIMITS, SlaPolicy
-from .rules import may_edit
+from ..errors import Forbidden
+from .rules import may_edit, region_by_code
 
 HERE, PROVINCE, NATIONAL, DEFAULT = "here", "province", "national", "default"
 
@@ -58,6 +59,8 @@ class RulesInForce:
     days: list[DayOff] = field(default_factory=list)
     chain: list[tuple[str, str]] = field(default_factory=list)
     chain_source: str = DEFAULT
+    sop_version: int | None = None     # the SOP version the region's new complaints start on
+    sop_variant: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,20 @@ class DuePreview:
     tier: str
     limit: str
     due_at: datetime
+
+
+def visible_region(session: Session, user: User, code: str | None) -> Region | None:
+    """The region ``code`` (None: national) if ``user`` may see its rules (403 otherwise)."""
+    region = region_by_code(session, code)
+    if not may_view(user, region, session):
+        raise Forbidden("you may not see the rules of this region")
+    return region
+
+
+def regions_for(session: Session, user: User) -> list[Region]:
+    """The regions whose rules ``user`` may see, provinces each followed by their regencies."""
+    regions = list(session.scalars(select(Region).order_by(Region.code)))
+    return [r for r in regions if may_view(user, r, session)]
 
 
 def may_view(user: User, region: Region | None, session: Session) -> bool:

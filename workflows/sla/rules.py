@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, select
 from sqlalchemy.orm import Session
 
 from sla.calendar import Limit, WorkingHours
@@ -31,6 +31,7 @@ TIERS = sorted({tier for _step, tier in DEFAULT_LIMITS if tier})
 LIMIT_FORMAT = "<n>WD | <n>WH"
 MAX_NOTE = 200
 MAX_LEVELS = 6
+MAX_LIMIT = Limit(400, "WD")  # no step of the regulation comes near it; keeps due-date arithmetic bounded
 
 
 def region_by_code(session: Session, code: str | None) -> Region | None:
@@ -67,16 +68,8 @@ def set_limit(session: Session, policy: SlaPolicy, step: str, limit: str, tier: 
     """Set the limit of ``step`` (and ``tier``) for ``region`` (None: national) from
     ``effective_from`` (default: today in the region), refused whole if anything is wrong."""
     require_edit(user, region)
-    errors: dict[str, list] = {}
-    if step not in STEPS:
-        errors["step"] = [("not_one_of", {"choices": STEPS})]
-    if step in TIERED_STEPS and tier not in TIERS:
-        errors["tier"] = [("not_one_of", {"choices": TIERS})]
-    parsed = None
-    try:
-        parsed = Limit.parse(limit)
-    except (ValueError, TypeError, AttributeError):
-        errors["limit"] = [("limit_format", {"format": LIMIT_FORMAT})]
+    errors = _limit_errors(step, tier, limit)
+    parsed = None if "limit" in errors else Limit.parse(limit)
     today = now.astimezone(policy.calendar(region.id if region else None).zone).date()
     effective_from = effective_from or today
     if effective_from < today:
@@ -101,8 +94,30 @@ def set_limit(session: Session, policy: SlaPolicy, step: str, limit: str, tier: 
     _log(session, region_id, "limit", step + (f"/{tier}" if tier else ""), str(old), str(parsed), user, now,
          effective_from)
     session.flush()
-    policy.invalidate()
+    _refresh_after_commit(session, policy)
     return row
+
+
+def check_limit(step: str, tier: str, limit: str) -> Limit:
+    """The limit, if ``step``, ``tier`` and ``limit`` are well formed (422 naming the field otherwise)."""
+    errors = _limit_errors(step, tier, limit)
+    if errors:
+        raise Invalid(errors)
+    return Limit.parse(limit)
+
+
+def _limit_errors(step: str, tier: str, limit: str) -> dict[str, list]:
+    errors: dict[str, list] = {}
+    if step not in STEPS:
+        errors["step"] = [("not_one_of", {"choices": STEPS})]
+    if step in TIERED_STEPS and tier not in TIERS:
+        errors["tier"] = [("not_one_of", {"choices": TIERS})]
+    try:
+        if working_seconds(Limit.parse(limit)) > working_seconds(MAX_LIMIT):
+            errors["limit"] = [("too_large", {"max": str(MAX_LIMIT)})]
+    except (ValueError, TypeError, AttributeError):
+        errors["limit"] = [("limit_format", {"format": LIMIT_FORMAT})]
+    return errors
 
 
 def set_day(session: Session, policy: SlaPolicy, day: date, kind: str, region: Region | None = None,
@@ -128,7 +143,7 @@ def set_day(session: Session, policy: SlaPolicy, day: date, kind: str, region: R
     row.kind, row.note = kind, note
     _log(session, region_id, "day", day.isoformat(), old, kind + (f" ({note})" if note else ""), user, now, day)
     session.flush()
-    policy.invalidate()
+    _refresh_after_commit(session, policy)
     return row
 
 
@@ -143,7 +158,7 @@ def remove_day(session: Session, policy: SlaPolicy, day: date, region: Region | 
     _log(session, region_id, "day", day.isoformat(), row.kind, "", user, now, day)
     session.delete(row)
     session.flush()
-    policy.invalidate()
+    _refresh_after_commit(session, policy)
 
 
 def set_chain(session: Session, policy: SlaPolicy, levels: list[tuple[str, str]], region: Region | None = None,
@@ -155,7 +170,8 @@ def set_chain(session: Session, policy: SlaPolicy, levels: list[tuple[str, str]]
         if role not in OFFICER_ROLES:
             problems.append(("unknown_role_at", {"level": position, "role": role, "choices": list(OFFICER_ROLES)}))
         try:
-            Limit.parse(after)
+            if working_seconds(Limit.parse(after)) > working_seconds(MAX_LIMIT):
+                problems.append(("limit_format_at", {"level": position, "value": after, "format": LIMIT_FORMAT}))
         except (ValueError, TypeError, AttributeError):
             problems.append(("limit_format_at", {"level": position, "value": after, "format": LIMIT_FORMAT}))
     if not levels:
@@ -173,7 +189,7 @@ def set_chain(session: Session, policy: SlaPolicy, levels: list[tuple[str, str]]
     _log(session, region_id, "chain", "chain", old, " -> ".join(f"{r.role} ({r.after})" for r in rows), user, now,
          None)
     session.flush()
-    policy.invalidate()
+    _refresh_after_commit(session, policy)
     return rows
 
 
@@ -183,6 +199,13 @@ def history(session: Session, region: Region | None, limit: int = 100) -> list[t
                            .where(_scope(RuleChange.region_id, region.id if region else None))
                            .order_by(RuleChange.id.desc()).limit(limit)).all()
     return [(change, name) for change, name in rows]
+
+
+def _refresh_after_commit(session: Session, policy: SlaPolicy) -> None:
+    """The policy re-reads the rules once this transaction has committed (read before, in another
+    session, it would cache the rules without this change)."""
+    policy.invalidate()
+    event.listen(session, "after_commit", lambda _session: policy.invalidate(), once=True)
 
 
 def _scope(column, region_id: int | None):

@@ -1,0 +1,146 @@
+"""A region's rules over the API: what is in force and where it comes from, changes to limits, days off
+and the escalation chain (within the national rules), a due-date preview and the change history."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from workflows.errors import Invalid
+from workflows.processes.registry import NATIONAL_SOP
+from workflows.sla import inforce
+from workflows.sla import rules as sla_rules
+
+from ..context import current_user, services, unit_of_work
+from ..schemas import ChainIn, DayIn, DuePreviewOut, ErrorOut, LimitIn, RuleChangeOut, RulesOut
+
+blp = Blueprint("rules", __name__, url_prefix="/api/rules",
+                description="Regional rules: time limits, calendar, escalation chain (within the national rules)")
+REGION_PARAM = {"in": "query", "name": "region", "schema": {"type": "string"},
+                "description": "region code; omitted or empty: the national rules"}
+
+
+def _today(region):
+    aduan = services()
+    return aduan.clock().astimezone(aduan.policy.calendar(region.id if region else None).zone).date()
+
+
+@blp.route("")
+class RulesInForce(MethodView):
+    @blp.doc(parameters=[REGION_PARAM])
+    @blp.response(200, RulesOut)
+    @blp.alt_response(403, schema=ErrorOut, description="The region is outside the caller's scope")
+    def get(self):
+        """Every rule in force for the region's complaints today, each with its source (here, province,
+        national, or the regulation's default), who set it and when, and later scheduled changes."""
+        aduan = services()
+        with unit_of_work() as db:
+            user = current_user(db)
+            region = inforce.visible_region(db, user, request.args.get("region") or None)
+            rules = inforce.in_force(db, aduan.policy, user, region, _today(region))
+            sop = aduan.registry.active(db, NATIONAL_SOP, region)
+            rules.sop_version, rules.sop_variant = sop.version, sop.variant
+            return rules
+
+
+@blp.route("/limits")
+class Limits(MethodView):
+    @blp.arguments(LimitIn)
+    @blp.response(200, RulesOut)
+    @blp.alt_response(403, schema=ErrorOut, description="Not the caller's region to change")
+    @blp.alt_response(422, schema=ErrorOut, description="Unknown step or tier, a malformed limit, a date in the "
+                                                        "past, or a limit looser than the one inherited")
+    def put(self, body):
+        """Set a step's limit (and tier) for the region from a date. Stricter than the inherited limit
+        only; steps already running keep the limit they started with."""
+        aduan = services()
+        with unit_of_work() as db:
+            user = current_user(db)
+            region = inforce.visible_region(db, user, body["region"] or None)
+            sla_rules.set_limit(db, aduan.policy, body["step"], body["limit"], body["tier"], region, user=user,
+                                effective_from=body["effective_from"], now=aduan.clock())
+            return inforce.in_force(db, aduan.policy, user, region, _today(region))
+
+
+@blp.route("/days")
+class Days(MethodView):
+    @blp.arguments(DayIn)
+    @blp.response(200, RulesOut)
+    @blp.alt_response(403, schema=ErrorOut, description="Not the caller's region to change")
+    def put(self, body):
+        """Add a day off (``off``) or cancel a holiday (``on``) in the region's calendar."""
+        aduan = services()
+        with unit_of_work() as db:
+            user = current_user(db)
+            region = inforce.visible_region(db, user, body["region"] or None)
+            sla_rules.set_day(db, aduan.policy, body["day"], body["kind"], region, body["note"], user=user,
+                              now=aduan.clock())
+            return inforce.in_force(db, aduan.policy, user, region, _today(region))
+
+
+@blp.route("/chain")
+class Chain(MethodView):
+    @blp.arguments(ChainIn)
+    @blp.response(200, RulesOut)
+    @blp.alt_response(403, schema=ErrorOut, description="Not the caller's region to change")
+    def put(self, body):
+        """Replace the region's escalation chain: levels from the unit upwards, each with the time it
+        has before the next one is called in."""
+        aduan = services()
+        with unit_of_work() as db:
+            user = current_user(db)
+            region = inforce.visible_region(db, user, body["region"] or None)
+            sla_rules.set_chain(db, aduan.policy, [(level["role"], level["after"]) for level in body["levels"]],
+                                region, user=user, now=aduan.clock())
+            return inforce.in_force(db, aduan.policy, user, region, _today(region))
+
+
+@blp.route("/preview")
+class Preview(MethodView):
+    @blp.doc(parameters=[REGION_PARAM, {"in": "query", "name": "at", "schema": {"type": "string"},
+                                        "description": "arrival moment, ISO 8601 with offset (default: now)"},
+                         {"in": "query", "name": "step", "schema": {"type": "string"}},
+                         {"in": "query", "name": "tier", "schema": {"type": "string"}},
+                         {"in": "query", "name": "limit", "schema": {"type": "string"},
+                          "description": "a proposed limit for step/tier, applied as if saved"}])
+    @blp.response(200, DuePreviewOut(many=True))
+    def get(self):
+        """A complaint arriving at ``at`` in the region: when each step would be due (each step taken
+        as starting on arrival), with a proposed limit applied."""
+        aduan = services()
+        arrival = _moment(request.args.get("at")) or aduan.clock()
+        step, limit = request.args.get("step"), request.args.get("limit")
+        with unit_of_work() as db:
+            user = current_user(db)
+            region = inforce.visible_region(db, user, request.args.get("region") or None)
+            change = None
+            if step and limit:
+                sla_rules.check_limit(step, request.args.get("tier", ""), limit)
+                change = (step, request.args.get("tier", ""), limit)
+            return inforce.preview(aduan.policy, region, arrival, change)
+
+
+@blp.route("/history")
+class History(MethodView):
+    @blp.doc(parameters=[REGION_PARAM])
+    @blp.response(200, RuleChangeOut(many=True))
+    def get(self):
+        """Every change to the region's rules, newest first: who, when, old -> new."""
+        with unit_of_work() as db:
+            user = current_user(db)
+            region = inforce.visible_region(db, user, request.args.get("region") or None)
+            return [{"change": change, "by": by} for change, by in sla_rules.history(db, region)]
+
+
+def _moment(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise Invalid({"at": [("not_a_moment", {})]})
+    return moment
