@@ -151,3 +151,10 @@ DIFF_ASPECT = {
     "path": _l("connections"),
 }
 MIGRATION_OUTCOME = {"moved": _l("moved"), "refused": _l("not moved"), "moved_on": _l("changed meanwhile, not moved")}
+
+RULE_SOURCE = {"here": _l("set here"), "province": _l("from the province"), "national": _l("national"),
+               "default": _l("regulation default")}
+TIER_NAME = {"ringan": _l("light"), "normatif": _l("normative"), "tanpa_pemeriksaan": _l("no inspection"),
+             "pemeriksaan": _l("needs inspection")}
+RULE_KIND = {"limit": _l("Time limit"), "day": _l("Calendar"), "chain": _l("Escalation chain")}
+DAY_KIND = {"off": _l("day off (added)"), "on": _l("working day (holiday cancelled)"), "holiday": _l("holiday")}

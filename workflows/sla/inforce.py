@@ -79,6 +79,19 @@ def visible_region(session: Session, user: User, code: str | None) -> Region | N
     return region
 
 
+def home_region(session: Session, user: User) -> str | None:
+    """The region a rules page opens on: national for whoever may see it, else the officer's own
+    region (an Admin Instansi: its instansi's)."""
+    if may_view(user, None, session):
+        return None
+    region_id = user.region_id
+    if region_id is None and user.instansi_id is not None:
+        instansi = find(session, Instansi, user.instansi_id)
+        region_id = instansi.region_id if instansi else None
+    region = find(session, Region, region_id) if region_id else None
+    return region.code if region else None
+
+
 def regions_for(session: Session, user: User) -> list[Region]:
     """The regions whose rules ``user`` may see, provinces each followed by their regencies."""
     regions = list(session.scalars(select(Region).order_by(Region.code)))
@@ -90,7 +103,7 @@ def may_view(user: User, region: Region | None, session: Session) -> bool:
     if user.role == ADMIN_NASIONAL or (region is not None and may_edit(user, region)):
         return True
     if region is None:
-        return user.role in (ADMIN_INSTANSI,) or may_edit(user, None)
+        return may_edit(user, None)
     if user.role == ADMIN_INSTANSI and user.instansi_id is not None:
         instansi = find(session, Instansi, user.instansi_id)
         own = instansi.region if instansi else None
