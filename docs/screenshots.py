@@ -101,6 +101,15 @@ def shoot(base: str) -> None:
         log_in(national, "nasional")
         save(national, "/monev", "monev", full=True)
         designer_walk(national)
+        coordinator = browser.new_context(base_url=base, viewport={"width": 1280, "height": 860},
+                                          locale="id-ID").new_page()
+        log_in(coordinator, "koordinator.jabar")
+        coordinator.goto("/rules?region=32.73")
+        coordinator.select_option("#step_tier", "follow_up/normatif")
+        coordinator.fill("#limit", "3WD")
+        coordinator.click("#preview")
+        coordinator.wait_for_selector("#preview-result")
+        coordinator.screenshot(path=str(OUT / "rules-preview.png"), full_page=True)
         browser.close()
     print(f"screenshots written to {OUT.relative_to(ROOT)}/")
 

@@ -177,6 +177,10 @@ class BusinessCalendar:
             self._national[year] = cached
         return cached
 
+    def holidays(self, year: int) -> dict[date, str]:
+        """The national holidays and cuti bersama of ``year`` by date, named in the calendar's language."""
+        return dict(self._national_holidays(year))
+
     def is_working_day(self, d: date) -> bool:
         """True for Monday-Friday that is not a holiday/cuti bersama/extra day off (unless in days_on)."""
         d = _day(d)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import request
+from flask_babel import get_locale
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -39,7 +40,7 @@ class RulesInForce(MethodView):
         with unit_of_work() as db:
             user = current_user(db)
             region = inforce.visible_region(db, user, request.args.get("region") or None)
-            rules = inforce.in_force(db, aduan.policy, user, region, _today(region))
+            rules = inforce.in_force(db, aduan.policy, user, region, _today(region), language=_holiday_language())
             sop = aduan.registry.active(db, NATIONAL_SOP, region)
             rules.sop_version, rules.sop_variant = sop.version, sop.variant
             return rules
@@ -144,3 +145,8 @@ def _moment(text: str | None) -> datetime | None:
     if moment is None or moment.tzinfo is None:
         raise Invalid({"at": [("not_a_moment", {})]})
     return moment
+
+
+def _holiday_language() -> str | None:
+    """Holiday names in Indonesian on Indonesian pages (the holidays package's English otherwise)."""
+    return "id" if str(get_locale()) == "id" else None

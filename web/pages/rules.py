@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from workflows.errors import DomainError, Invalid
@@ -99,7 +100,7 @@ def _render(errors, values, problem, previewed, status):
                                    text=error_text(exc)), exc.status
         zone = aduan.policy.calendar(region.id if region else None).zone
         today = aduan.clock().astimezone(zone).date()
-        rules = inforce.in_force(db, aduan.policy, user, region, today)
+        rules = inforce.in_force(db, aduan.policy, user, region, today, language=_holiday_language())
         sop = aduan.registry.active(db, NATIONAL_SOP, region)
         page = render_template(
             "rules/page.html", rules=rules, region=region, regions=inforce.regions_for(db, user),
@@ -167,3 +168,8 @@ def save_chain():
                 levels.append((role.strip(), after.strip()))
         sla_rules.set_chain(db, aduan.policy, levels, region, user=user, now=aduan.clock())
     return _after(action)
+
+
+def _holiday_language() -> str | None:
+    """Holiday names in Indonesian on Indonesian pages (the holidays package's English otherwise)."""
+    return "id" if str(get_locale()) == "id" else None

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sla.calendar import Limit, WorkingHours
+from sla.calendar import BusinessCalendar, Limit, WorkingHours
 
 from ..accounts.models import User
 from ..accounts.roles import ADMIN_INSTANSI, ADMIN_NASIONAL
@@ -111,7 +111,9 @@ def may_view(user: User, region: Region | None, session: Session) -> bool:
     return False
 
 
-def in_force(session: Session, policy: SlaPolicy, user: User, region: Region | None, on: date) -> RulesInForce:
+def in_force(session: Session, policy: SlaPolicy, user: User | None, region: Region | None, on: date,
+             language: str | None = None) -> RulesInForce:
+    """``language``: of the holiday names (the ``holidays`` package's, e.g. 'id'; English when None)."""
     region_id = region.id if region else None
     lineage = policy.lineage(region_id)
     names = dict(session.execute(select(User.id, User.full_name)).all())
@@ -143,8 +145,9 @@ def in_force(session: Session, policy: SlaPolicy, user: User, region: Region | N
                 CalendarOverride.region_id.is_(None) if scope is None else CalendarOverride.region_id == scope)):
             if row.day.year >= on.year:
                 overrides[row.day] = DayOff(row.day, row.kind, row.note, _source(scope, region_id))
+    names_of = BusinessCalendar(calendar.tz, language=language) if language else calendar
     holidays = {d: DayOff(d, "holiday", name, DEFAULT) for year in (on.year, on.year + 1)
-                for d, name in calendar._national_holidays(year).items()}
+                for d, name in names_of.holidays(year).items()}
     found.days = sorted({**holidays, **overrides}.values(), key=lambda d: d.day)
     found.days = [d for d in found.days if d.day >= on.replace(month=1, day=1)]
     for scope in lineage:
