@@ -207,3 +207,17 @@ def test_a_diagram_saved_by_camunda_modeler_deploys_over_the_api_and_runs(api, c
     follow_up = api.task_for("pp_a1", submitted["tracking_id"])
     assert follow_up["name"] == "follow_up"
     assert api.complete("pp_a1", follow_up["id"], {"follow_up_text": "Sudah diperbaiki."}).status_code == 200
+
+
+def test_a_variant_forked_from_an_older_national_version_is_flagged_behind(api, client, services, world):
+    regions = {x["id"]: x["code"] for x in client.get("/api/regions").json}
+    own = regions[world.province]
+    draft = client.post(f"/api/processes/{NATIONAL_SOP}/drafts?variant={own}", headers=api.auth("koord")).json
+    r = client.post(f"/api/processes/drafts/{draft['id']}/deploy", json={"note": "varian"},
+                    headers={**api.auth("koord"), "If-Match": '"r1"'})
+    assert r.status_code == 201 and r.json["variant"] == own
+    with transaction(services.sessions) as db:
+        assert services.designer.behind_national(db, NATIONAL_SOP, own) is None
+        services.registry.deploy(db, NATIONAL_SOP, SOP.replace("Verifikasi laporan", "Verifikasi aduan"), note="v2")
+    with transaction(services.sessions) as db:
+        assert services.designer.behind_national(db, NATIONAL_SOP, own) == (1, 2)

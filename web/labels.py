@@ -158,3 +158,11 @@ TIER_NAME = {"ringan": _l("light"), "normatif": _l("normative"), "tanpa_pemeriks
              "pemeriksaan": _l("needs inspection")}
 RULE_KIND = {"limit": _l("Time limit"), "day": _l("Calendar"), "chain": _l("Escalation chain")}
 DAY_KIND = {"off": _l("day off (added)"), "on": _l("working day (holiday cancelled)"), "holiday": _l("holiday")}
+RULE_KIND["plan"] = _l("Action plan")
+PLAN_INDICATOR = {
+    "follow_up_share": _l("Follow-up share"), "verify_on_time": _l("Verified within the limit"),
+    "satisfaction": _l("Satisfied reporters"), "account_activity": _l("Active admin accounts"),
+    "connectedness": _l("Connected instansi"), "socialisation_events": _l("Socialisation events"),
+}
+PLAN_STATUS = {"planned": _l("planned"), "in_progress": _l("in progress"), "done": _l("done"),
+               "dropped": _l("dropped")}

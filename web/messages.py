@@ -56,6 +56,7 @@ FIELD_MESSAGES = {
                                    choices=", ".join(p.get("choices", []))),
     "limit_format_at": lambda p: _("Level %(level)s: %(value)s is not a limit; write e.g. 2WD or 8WH.",
                                    level=p.get("level"), value=p.get("value")),
+    "out_of_range": lambda p: _("Must be between 0 and %(max)s.", max=p.get("max")),
     "not_a_moment": lambda p: _("Must be a date and time with its offset, e.g. 2026-12-01T09:00+07:00."),
     "not_a_number": lambda p: _("Must be a positive whole number."),
     "same_version": lambda p: _("Choose a version other than the one the complaints run on."),
@@ -160,6 +161,8 @@ MESSAGES = {
     "migration not found": lambda: _("migration not found"),
     "you may not change the rules of this region": lambda: _("you may not change the rules of this region"),
     "you may not see the rules of this region": lambda: _("you may not see the rules of this region"),
+    "you may not change this action plan": lambda: _("you may not change this action plan"),
+    "activity not found": lambda: _("activity not found"),
     "no such day in this region's calendar": lambda: _("no such day in this region's calendar"),
     "this migration was reverted already": lambda: _("this migration was reverted already"),
     "the complaint moved on since it was migrated (a step was completed or a timer fired); reverting would lose that":

@@ -10,6 +10,7 @@ Where is X?
     sla/            limits in force, deadlines, breaches, the escalation chain, milestones
     monev/          the monitoring indicators and their daily rollup
     notifications/  officers' notifications
+    plans/          rencana aksi: yearly targets and activities of regions and instansi
 
 Shared kernel, used by every area: ``db`` (engine, sessions, transactions), ``orm`` (declarative
 base, column types), ``clock``, ``errors``, ``audit`` (the append-only trail), ``settings``.

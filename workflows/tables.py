@@ -7,13 +7,14 @@ from .monev.models import MonevDaily, MonevStale, MonevState
 from .notifications.models import Notification
 from .org.models import Instansi, Region, Unit
 from .orm import Base, utcnow
+from .plans.models import ActionPlan, PlanActivity, PlanTarget
 from .processes.models import ProcessDefinition, ProcessDraft, ProcessInstance, ProcessMigration
 from .settings import Setting
 from .sla.models import CalendarOverride, Deadline, EscalationLevel, RuleChange, SlaBreach, SlaLimit
 from .tasks.models import HumanTask
 from .throttle import FailedAttempt
 
-__all__ = ["ApiToken", "Attachment", "AuditEvent", "Base", "CalendarOverride", "Complaint", "Deadline",
+__all__ = ["ActionPlan", "ApiToken", "Attachment", "AuditEvent", "Base", "CalendarOverride", "Complaint", "Deadline",
            "EscalationLevel", "FailedAttempt", "HumanTask", "Instansi", "MonevDaily", "MonevStale", "MonevState",
-           "Notification", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "ProcessMigration", "Region", "ReporterContact", "RuleChange", "Setting",
+           "Notification", "PlanActivity", "PlanTarget", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "ProcessMigration", "Region", "ReporterContact", "RuleChange", "Setting",
            "SlaBreach", "SlaLimit", "Unit", "User", "utcnow"]

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from tests.browser.test_csp import WATCH, _violations
 from tests.conftest import PASSWORD
 from tests.helpers import Api
+from workflows.db import transaction
 
 ADD_STEP = """(script) => {
   const m = window.aduanModeler, reg = m.get('elementRegistry'), modeling = m.get('modeling');
@@ -149,7 +150,7 @@ def test_officers_see_the_designer_read_only_until_the_admin_nasional_grants_the
     expect(page.locator("#new-draft")).to_be_visible()
 
 
-def test_a_regional_designer_forks_the_national_sop_into_the_regions_variant(page, client, world):
+def test_a_regional_designer_forks_the_national_sop_into_the_regions_variant(page, client, world, services):
     api = Api(client, world)
     koord = next(u["id"] for u in client.get("/api/users", headers=api.auth("nasional")).json
                  if u["username"] == "koord")
@@ -171,3 +172,12 @@ def test_a_regional_designer_forks_the_national_sop_into_the_regions_variant(pag
     api.submit(region_id=world.province, instansi_id=world.inst_b)
     variant = client.get("/api/processes/sop_nasional/versions?variant=31", headers=api.auth("koord")).json
     assert [(v["version"], v["running"]) for v in variant] == [(1, 1)]
+    expect(page.locator("#behind-national")).to_have_count(0)
+    # the national SOP moves on: the variant is flagged behind, with the national diff to review
+    with transaction(services.sessions) as db:
+        xml = services.designer.version(db, "sop_nasional", 1).bpmn_xml
+        services.registry.deploy(db, "sop_nasional", xml.replace("Verifikasi laporan", "Verifikasi aduan"), note="v2")
+    page.reload()
+    expect(page.locator("#behind-national")).to_contain_text("2")
+    page.goto("/rules?region=31")
+    expect(page.locator("#behind-national")).to_be_visible()

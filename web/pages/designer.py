@@ -51,6 +51,7 @@ def index():
                                numbers={v.definition.id: v.definition.version for v in versions},
                                can_design=may_design(user, variant, db), notice=notice,
                                own_variant=own_variant(user, db),
+                               behind=designer.behind_national(db, NATIONAL_SOP, variant),
                                region_names=org.region_names(db, [variant, own_variant(user, db) or ""]),
                                problem=session.pop("problem", None))
     return page

@@ -15,6 +15,7 @@ from workflows.accounts.roles import ADMIN_INSTANSI, ADMIN_NASIONAL
 from workflows.errors import DomainError, Invalid
 from workflows.monev import indicators
 from workflows.org import queries as org
+from workflows.plans import service as plans
 
 from ..context import services, unit_of_work
 from ..monev_args import to_query
@@ -62,7 +63,9 @@ def _report(db, args):
     if not indicators.may_view(user):
         abort(403)
     now = aduan.clock()
-    return user, indicators.report(db, user, to_query(args, now), now, aduan.monev_target)
+    query = to_query(args, now)
+    return user, indicators.report(db, user, query, now, aduan.monev_target,
+                                   plans.follow_up_targets(db, query.end.year))
 
 
 def _link(args: dict, **changes) -> str:
@@ -94,7 +97,18 @@ def dashboard():
             "monev/dashboard.html", report=result, rows=rows[(page - 1) * PER_PAGE:page * PER_PAGE],
             rank_offset=(page - 1) * PER_PAGE, page=page, pages=pages, args=shown_args, link=_link,
             lagging=result.lagging[:LAGGING_SHOWN], lagging_more=max(0, len(result.lagging) - LAGGING_SHOWN),
-            indicators=indicators, **_choices(db, user, result))
+            indicators=indicators, plan=_plan(db, user, result), **_choices(db, user, result))
+
+
+def _plan(db, user, result) -> dict | None:
+    """The action plan of the scope shown, each target against the actual figure."""
+    found = plans.plan_in_view(db, user, result.end.year, result.province_id, result.instansi_id)
+    if found is None:
+        return None
+    name, plan = found
+    return {"name": name, "year": result.end.year, "exists": plan is not None,
+            "progress": plans.progress(plans.targets(db, plan), result.totals),
+            "activities": plans.activities(db, plan)}
 
 
 def _problem(db, exc: Invalid):

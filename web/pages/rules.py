@@ -102,10 +102,11 @@ def _render(errors, values, problem, previewed, status):
         today = aduan.clock().astimezone(zone).date()
         rules = inforce.in_force(db, aduan.policy, user, region, today, language=_holiday_language())
         sop = aduan.registry.active(db, NATIONAL_SOP, region)
+        behind = aduan.designer.behind_national(db, NATIONAL_SOP, sop.variant)
         page = render_template(
             "rules/page.html", rules=rules, region=region, regions=inforce.regions_for(db, user),
             national_visible=inforce.may_view(user, None, db), sop=sop,
-            history=sla_rules.history(db, region), steps=sorted(sla_rules.STEPS), tiers=sla_rules.TIERS,
+            history=sla_rules.history(db, region), behind=behind, steps=sorted(sla_rules.STEPS), tiers=sla_rules.TIERS,
             errors=errors, values=values, problem=problem, previewed=previewed, zone=str(zone),
             notice=session.pop("notice", None), today=today)
     return page, status

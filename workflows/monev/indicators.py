@@ -164,7 +164,10 @@ def may_view(user: User) -> bool:
     return user.role in ADMIN_TIER
 
 
-def report(session: Session, user: User, query: Query, now: datetime, target: float) -> Report:
+def report(session: Session, user: User, query: Query, now: datetime, target: float,
+           targets: dict[int, float] | None = None) -> Report:
+    """``target``: the national follow-up share target; ``targets``: an instansi's own, from the
+    action plans (its own, its region's or its province's), where one exists."""
     if not may_view(user):
         raise Forbidden("monitoring is for the admin tier")
     _check(query)
@@ -185,7 +188,7 @@ def report(session: Session, user: User, query: Query, now: datetime, target: fl
     months = _months(session, query, scope, user)
     return Report(start=query.start, end=query.end, target=target, totals=totals, by_instansi=by_instansi,
                   by_province=sorted(provinces.values(), key=lambda r: r.name),
-                  by_month=months, lagging=_lagging(by_instansi, target),
+                  by_month=months, lagging=_lagging(by_instansi, target, targets or {}),
                   refreshed_at=last_refreshed(session), province_id=query.province_id,
                   instansi_id=query.instansi_id)
 
@@ -286,14 +289,14 @@ def _accounts(session: Session, scope, figures: dict[int, Figures], now: datetim
             fig.admins, fig.admins_active = admins, int(active or 0)
 
 
-def _lagging(rows: list[Row], target: float) -> list[Row]:
+def _lagging(rows: list[Row], target: float, targets: dict[int, float]) -> list[Row]:
     """Instansi that need coaching: below the follow-up target (with enough reports to judge), not
     connected, or whose admins have not logged in for a month. Those below target first, worst first."""
     lagging = []
     for row in rows:
         fig = row.figures
         reasons = []
-        if fig.valid >= MIN_REPORTS and (fig.follow_up_share or 0) < target:
+        if fig.valid >= MIN_REPORTS and (fig.follow_up_share or 0) < targets.get(row.key, target):
             reasons.append("below_target")
         if not fig.admins:
             reasons.append("not_connected")

@@ -187,12 +187,37 @@ class Designer:
         if len(note) > MAX_NOTE:
             raise Invalid({"note": [("too_long", {"max": MAX_NOTE})]})
         definition = self.registry.deploy(session, draft.key, draft.bpmn_xml, draft.variant,
-                                          deployed_by_id=user.id, note=note)
+                                          deployed_by_id=user.id, note=note,
+                                          national_base_id=self._national_base(session, draft))
         draft.state, draft.deployed_id = "deployed", definition.id
         draft.revision += 1
         draft.updated_by_id, draft.updated_at = user.id, self.clock()
         session.flush()
         return definition
+
+    @staticmethod
+    def behind_national(session: Session, key: str, variant: str) -> tuple[int, int] | None:
+        """For a regional variant whose live version was forked from an older national version than the
+        live national one: (the national version it is based on, the live national version)."""
+        if not variant:
+            return None
+        live = Designer._live(session, key, variant)
+        national = Designer._live(session, key, "")
+        if live is None or national is None or live.national_base_id is None:
+            return None
+        base = find(session, ProcessDefinition, live.national_base_id)
+        return (base.version, national.version) if base is not None and base.version < national.version else None
+
+    @staticmethod
+    def _national_base(session: Session, draft: ProcessDraft) -> int | None:
+        """The national version a variant draft stands on: the one it was started from, or the one its
+        starting variant version stood on."""
+        if not draft.variant or draft.based_on_id is None:
+            return None
+        based_on = find(session, ProcessDefinition, draft.based_on_id)
+        if based_on is None:
+            return None
+        return based_on.id if based_on.variant == "" else based_on.national_base_id
 
     # -- internals ---------------------------------------------------------------------------------
     def _editable(self, session: Session, user: User, draft_id: int, if_match: int | None) -> ProcessDraft:

@@ -22,6 +22,8 @@ class ProcessDefinition(Base):
     deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(String(500), default="")  # what changed, in the designer's words
+    # a regional variant: the national version it was forked from (or last brought up to)
+    national_base_id: Mapped[int | None] = mapped_column(ForeignKey("process_definitions.id"))
 
 
 class ProcessDraft(Base):

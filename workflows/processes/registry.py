@@ -28,7 +28,8 @@ class Registry:
         self.engine = engine
 
     def deploy(self, session: Session, key: str, bpmn_xml: str, variant: str = "",
-               deployed_by_id: int | None = None, note: str = "") -> ProcessDefinition:
+               deployed_by_id: int | None = None, note: str = "",
+               national_base_id: int | None = None) -> ProcessDefinition:
         """Deploy a new version if the diagram changed; an identical diagram returns the current one.
         A diagram that fails validation (``workflows.processes.validation``) is refused whole. Two
         deploys at once get versions N+1 and N+2: the loser of the unique (key, variant, version)
@@ -42,7 +43,8 @@ class Registry:
                 return latest
             definition = ProcessDefinition(key=key, variant=variant, bpmn_xml=bpmn_xml, sha256=digest,
                                            version=(latest.version + 1) if latest else 1,
-                                           deployed_by_id=deployed_by_id, note=note)
+                                           deployed_by_id=deployed_by_id, note=note,
+                                           national_base_id=national_base_id if variant else None)
             try:
                 with session.begin_nested():
                     session.add(definition)
