@@ -110,6 +110,7 @@ def shoot(base: str) -> None:
         coordinator.click("#preview")
         coordinator.wait_for_selector("#preview-result")
         coordinator.screenshot(path=str(OUT / "rules-preview.png"), full_page=True)
+        save(coordinator, "/plans", "plans", full=True)
         browser.close()
     print(f"screenshots written to {OUT.relative_to(ROOT)}/")
 

@@ -15,7 +15,9 @@ from .complaints.models import Complaint
 from .complaints.service import NewComplaint
 from .db import transaction
 from .org.models import Instansi, Region, Unit
+from .plans import service as plans
 from .service import Aduan
+from .sla import rules as sla_rules
 from .tasks.models import HumanTask
 
 DEMO_PASSWORD = "demo12345"
@@ -178,6 +180,7 @@ def _complaints(services: Aduan) -> Iterator[str]:
     _complete(services, archived, {"action": "archive", "note": "Bukan pengaduan (uji coba)."})
     yield f"{archived}: diarsipkan"
     yield from _second_version(services)
+    yield from _regional_rules_and_plan(services)
 
 
 def _second_version(services: Aduan) -> Iterator[str]:
@@ -194,3 +197,36 @@ def _second_version(services: Aduan) -> Iterator[str]:
                     "Lampu penerangan jalan di Jl. Dago padam sejak tiga malam, rawan kecelakaan.", "infrastruktur",
                     location="Jl. Ir. H. Juanda (Dago), Bandung")
     yield f"{later}: belum diproses, SOP versi {number}"
+
+
+def _regional_rules_and_plan(services: Aduan) -> Iterator[str]:
+    """West Java's coordinator at work: a stricter follow-up limit for Kota Bandung, a regional day
+    off, and the province's rencana aksi for this year with targets and activities."""
+    now = services.clock()
+    with transaction(services.sessions) as db:
+        coordinator = db.scalars(select(User).where(User.username == "koordinator.jabar")).one()
+        bandung = db.scalars(select(Region).where(Region.code == "32.73")).one()
+        jabar = db.scalars(select(Region).where(Region.code == "32")).one()
+        sla_rules.set_limit(db, services.policy, "follow_up", "4WD", "normatif", bandung, user=coordinator, now=now)
+        day = next_weekday(now.date(), 30)
+        sla_rules.set_day(db, services.policy, day, "off", bandung, "Hari jadi Kota Bandung (demo)",
+                          user=coordinator, now=now)
+        year = now.year
+        plans.save_targets(db, coordinator, year, jabar, None,
+                           {"follow_up_share": 0.95, "verify_on_time": 0.9, "satisfaction": 0.8,
+                            "account_activity": 0.9, "socialisation_events": 4},
+                           {"socialisation_events": 1}, now)
+        first = plans.add_activity(db, coordinator, year, jabar, None,
+                                   "Sosialisasi SP4N-LAPOR! ke 27 kabupaten/kota", None, 2, now)
+        plans.update_activity(db, coordinator, first.id, "in_progress", "Bandung dan Bekasi sudah", now)
+        plans.add_activity(db, coordinator, year, jabar, None, "Pelatihan admin instansi baru", None, 3, now)
+    yield "Kota Bandung: tindak lanjut normatif 4 hari kerja, satu hari libur daerah; rencana aksi Jawa Barat"
+
+
+def next_weekday(start, days: int):
+    """A weekday about ``days`` after ``start`` (a regional day off that changes due dates)."""
+    from datetime import timedelta
+    day = start + timedelta(days=days)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day

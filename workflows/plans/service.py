@@ -219,7 +219,7 @@ def _in_range(indicator: str, value: float) -> bool:
 def _describe(target: float, achieved: float | None, indicator: str) -> str:
     if indicator in SHARES:
         return f"{target:.0%}"
-    return f"{target:g}" + (f" ({achieved:g} done)" if achieved is not None else "")
+    return f"{target:g}" + (f" ({achieved:g})" if achieved is not None else "")  # target (achieved so far)
 
 
 def _log(session: Session, plan: ActionPlan, rule: str, old: str, new: str, user: User, now: datetime) -> None:
