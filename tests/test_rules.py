@@ -174,3 +174,35 @@ def test_days_off_and_the_chain_are_set_and_logged(api, client, services):
     kinds = [h["kind"] for h in client.get("/api/rules/history", query_string={"region": REGENCY},
                                             headers=api.auth("koord")).json]
     assert kinds == ["chain", "day"]
+
+
+def test_an_action_plan_over_the_api(api, client, services, world):
+    scope = {"region": "31", "year": 2026}
+    r = client.put("/api/plans/targets", json={**scope, "targets": {"follow_up_share": 0.95,
+                                                                    "socialisation_events": 4},
+                                                "achieved": {"socialisation_events": 1}}, headers=api.auth("koord"))
+    assert r.status_code == 200, r.json
+    assert {t["indicator"]: t["target"] for t in r.json["targets"]} == {"follow_up_share": 0.95,
+                                                                        "socialisation_events": 4}
+    r = client.post("/api/plans/activities", json={**scope, "what": "Sosialisasi", "due_quarter": 2},
+                    headers=api.auth("koord"))
+    assert r.status_code == 201
+    r = client.patch(f"/api/plans/activities/{r.json['id']}", json={"status": "done", "evidence": "foto"},
+                     headers=api.auth("koord"))
+    assert r.status_code == 200 and r.json["status"] == "done"
+    plan = client.get("/api/plans", query_string=scope, headers=api.auth("admin_b")).json
+    assert plan["editable"] is False and [a["status"] for a in plan["activities"]] == ["done"]
+    before = _changes(services)
+    for body, field in (({"targets": {"follow_up_share": 1.5}}, "follow_up_share"),
+                        ({"targets": {"kepuasan": 0.5}}, "kepuasan"),
+                        ({"targets": {}, "year": 1999}, "year"),
+                        ({"targets": {}, "instansi_id": world.inst_a}, "instansi_id")):
+        r = client.put("/api/plans/targets", json={**scope, **body}, headers=api.auth("koord"))
+        assert r.status_code == 422 and field in r.json["fields"], (body, r.json)
+    r = client.put("/api/plans/targets", json={**scope, "targets": {"follow_up_share": 0.5}},
+                   headers=api.auth("koord_lain"))
+    assert r.status_code == 403
+    r = client.put("/api/plans/targets", json={**scope, "targets": {"follow_up_share": 0.5}},
+                   headers=api.auth("admin_b"))
+    assert r.status_code == 403  # the province's plan is the coordinator's
+    assert _changes(services) == before

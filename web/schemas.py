@@ -252,6 +252,59 @@ class RuleChangeOut(Schema):
     changed_by = fields.String(attribute="by", allow_none=True)
 
 
+class PlanScopeIn(In):
+    region = fields.String(required=True, validate=validate.Length(1, 16), metadata={"description": "region code"})
+    instansi_id = Id(load_default=None, metadata={"description": "an instansi of the region; none: the region's plan"})
+    year = fields.Integer(required=True, strict=True, validate=validate.Range(2020, 2100))
+
+
+class PlanTargetsIn(PlanScopeIn):
+    targets = fields.Dict(keys=fields.String(validate=validate.Length(1, 40)),
+                          values=fields.Float(allow_none=True, allow_nan=False), required=True,
+                          metadata={"description": "indicator -> target (a share 0..1; a count for "
+                                                   "socialisation_events); null removes the target"})
+    achieved = fields.Dict(keys=fields.String(validate=validate.Length(1, 40)),
+                           values=fields.Float(allow_none=True, allow_nan=False), load_default=dict,
+                           metadata={"description": "socialisation_events -> count held so far"})
+
+
+class ActivityIn(PlanScopeIn):
+    what = fields.String(required=True, validate=validate.Length(1, 300))
+    unit_id = Id(load_default=None)
+    due_quarter = fields.Integer(required=True, strict=True, validate=validate.Range(1, 4))
+
+
+class ActivityUpdateIn(In):
+    status = fields.String(required=True, validate=validate.OneOf(("planned", "in_progress", "done", "dropped")))
+    evidence = fields.String(load_default="", validate=validate.Length(0, 500))
+
+
+class PlanTargetOut(Schema):
+    indicator = fields.String()
+    target = fields.Float()
+    actual = fields.Float(allow_none=True)
+    behind = fields.Boolean()
+
+
+class PlanActivityOut(Schema):
+    id = fields.Integer()
+    what = fields.String()
+    unit_id = fields.Integer(allow_none=True)
+    due_quarter = fields.Integer()
+    status = fields.String()
+    evidence = fields.String()
+    updated_at = fields.DateTime()
+
+
+class PlanOut(Schema):
+    region = fields.String()
+    instansi_id = fields.Integer(allow_none=True)
+    year = fields.Integer()
+    editable = fields.Boolean()
+    targets = fields.List(fields.Nested(PlanTargetOut))
+    activities = fields.List(fields.Nested(PlanActivityOut))
+
+
 class DesignerIn(In):
     designer = fields.String(required=True, allow_none=True, validate=validate.OneOf(("national", "regional")),
                              metadata={"description": "national, regional (own region's variant) or null"})

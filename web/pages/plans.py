@@ -23,15 +23,12 @@ def _int(name: str) -> int | None:
 
 
 def _scope(db, user):
-    """(region, instansi or None, year) asked for; the officer's home region by default."""
-    code = (request.values.get("region") or "").strip()[:16] or inforce.home_region(db, user)
-    region = inforce.visible_region(db, user, code)
-    if region is None:
-        raise Invalid({"region": [("required", {})]})
-    instansi_id = _int("instansi")
-    instansi = next((i for i in org.instansi(db) if i.id == instansi_id and i.region_id == region.id), None) \
-        if instansi_id else None
+    """(region, instansi or None, year) asked for; the officer's home region and this year by default."""
+    code = (request.values.get("region") or "").strip()[:16] or inforce.home_region(db, user) or ""
     year = _int("year") or services().clock().year
+    if not 2020 <= year <= 2100:
+        raise Invalid({"year": [("out_of_range", {"max": 2100})]})
+    region, instansi = plans.scope(db, user, code, _int("instansi"))
     return region, instansi, year
 
 

@@ -20,6 +20,7 @@ from ..accounts.roles import ADMIN_INSTANSI
 from ..errors import Forbidden, Invalid, NotFound
 from ..org.models import Instansi, Region, Unit
 from ..orm import find
+from ..sla.inforce import visible_region
 from ..sla.models import RuleChange
 from ..sla.rules import may_edit
 from .models import ActionPlan, PlanActivity, PlanTarget
@@ -38,6 +39,19 @@ class TargetProgress:
     target: float
     actual: float | None
     behind: bool
+
+
+def scope(session: Session, user: User, region_code: str, instansi_id: int | None) -> tuple[Region, Instansi | None]:
+    """The region (visible to ``user``) and, when given, an instansi of it."""
+    region = visible_region(session, user, region_code or None)
+    if region is None:
+        raise Invalid({"region": [("required", {})]})
+    instansi = None
+    if instansi_id is not None:
+        instansi = find(session, Instansi, instansi_id)
+        if instansi is None or instansi.region_id != region.id:
+            raise Invalid({"instansi_id": [("unknown_instansi", {})]})
+    return region, instansi
 
 
 def may_write(session: Session, user: User, region: Region, instansi: Instansi | None) -> bool:
