@@ -206,3 +206,40 @@ def test_an_action_plan_over_the_api(api, client, services, world):
                    headers=api.auth("admin_b"))
     assert r.status_code == 403  # the province's plan is the coordinator's
     assert _changes(services) == before
+
+
+def test_the_strictest_rule_applies_even_when_a_rule_above_is_tightened_later(api, client, services):
+    assert client.put("/api/rules/limits", json={"region": REGENCY, "step": "verify", "limit": "2WD"},
+                      headers=api.auth("koord")).status_code == 200
+    # the national rules are bounded by the regulation too
+    r = client.put("/api/rules/limits", json={"region": "", "step": "reporter_reply", "limit": "12WD"},
+                   headers=api.auth("nasional"))
+    assert r.status_code == 422 and "10WD" in r.json["fields"]["limit"][0]
+    assert client.put("/api/rules/limits", json={"region": "", "step": "verify", "limit": "1WD"},
+                      headers=api.auth("nasional")).status_code == 200
+    verify = _limit(client.get("/api/rules", query_string={"region": REGENCY}, headers=api.auth("koord")).json,
+                    "verify")
+    assert (verify["limit"], verify["source"]) == ("1WD", "national")
+    submitted = api.submit()
+    due = datetime.fromisoformat(api.task_for("admin_a", submitted["tracking_id"])["due_at"])
+    created = datetime.fromisoformat(api.task_for("admin_a", submitted["tracking_id"])["created_at"])
+    assert due == services.policy.calendar(None).due(created, services.policy.limit(None, "verify"))
+
+
+def test_rules_refuse_nonsense_and_record_only_real_changes(api, client, services):
+    today = services.clock().date()
+    for path, body, field in (
+            ("/api/rules/days", {"day": (today - timedelta(days=3)).isoformat(), "kind": "off"}, "day"),
+            ("/api/rules/limits", {"step": "verify", "limit": "2WD", "effective_from": "2099-01-01"},
+             "effective_from"),
+            ("/api/rules/chain", {"levels": [{"role": "admin_nasional", "after": "1WD"},
+                                             {"role": "pejabat_penghubung", "after": "1WD"}]}, "chain"),
+            ("/api/rules/chain", {"levels": [{"role": "admin_instansi", "after": "1WD"},
+                                             {"role": "admin_instansi", "after": "1WD"}]}, "chain")):
+        r = client.put(path, json={"region": REGENCY, **body}, headers=api.auth("koord"))
+        assert r.status_code == 422 and field in r.json["fields"], (body, r.json)
+    assert _changes(services) == 0
+    for _ in range(2):  # the same limit twice: one change in the history
+        assert client.put("/api/rules/limits", json={"region": REGENCY, "step": "verify", "limit": "2wd"},
+                          headers=api.auth("koord")).status_code == 200
+    assert _changes(services) == 1

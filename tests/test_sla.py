@@ -65,12 +65,12 @@ def test_verification_due_date_skips_nyepi_lebaran_and_cuti_bersama(clocked):
 
 def test_region_override_moves_the_due_date(clocked, world):
     services, api, clock = clocked
+    clock.set(wib(2025, 3, 28, 10, 0))
     with transaction(services.sessions) as db:
         regency = db.get(Region, world.regency)
         sla_rules.set_day(db, services.policy, datetime(2025, 4, 9).date(), "off", regency, "libur daerah",
                           now=clock())
     services.policy.invalidate()
-    clock.set(wib(2025, 3, 28, 10, 0))
     tid = api.submit()["tracking_id"]
     assert _due(api, "admin_a", tid) == wib(2025, 4, 11, 16, 0)
     # a province override reaches its regencies too; cancelling a cuti bersama day moves it earlier

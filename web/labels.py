@@ -157,7 +157,7 @@ RULE_SOURCE = {"here": _l("set here"), "province": _l("from the province"), "nat
 TIER_NAME = {"ringan": _l("light"), "normatif": _l("normative"), "tanpa_pemeriksaan": _l("no inspection"),
              "pemeriksaan": _l("needs inspection")}
 RULE_KIND = {"limit": _l("Time limit"), "day": _l("Calendar"), "chain": _l("Escalation chain")}
-DAY_KIND = {"off": _l("day off (added)"), "on": _l("working day (holiday cancelled)"), "holiday": _l("holiday")}
+DAY_KIND = {"off": _l("day off (added)"), "on": _l("working day (day off cancelled)"), "holiday": _l("holiday")}
 RULE_KIND["plan"] = _l("Action plan")
 PLAN_INDICATOR = {
     "follow_up_share": _l("Follow-up share"), "verify_on_time": _l("Verified within the limit"),

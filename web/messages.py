@@ -48,14 +48,20 @@ FIELD_MESSAGES = {
     "limit_format": lambda p: _("Write a limit as a number of working days or hours, e.g. 3WD or 8WH."),
     "in_the_past": lambda p: _("Must be today (%(today)s) or later: complaints already running keep their limits.",
                                today=p.get("today")),
-    "looser_than_above": lambda p: _("At most %(above)s: the %(source)s limit is a maximum; a region may only make "
-                                     "it stricter.", above=p.get("above"), source=_("province's") if p.get("source")
-                                     == "province" else _("national")),
+    "looser_than_above": lambda p: _("At most %(above)s: the %(source)s limit is a maximum; it may only be made "
+                                     "stricter.", above=p.get("above"),
+                                     source={"province": _("province's"), "regulation": _("regulation's")}.get(
+                                         p.get("source"), _("national"))),
     "unknown_role_at": lambda p: _("Level %(level)s: %(role)s is not an officer role (%(choices)s).",
                                    level=p.get("level"), role=p.get("role"),
                                    choices=", ".join(p.get("choices", []))),
     "limit_format_at": lambda p: _("Level %(level)s: %(value)s is not a limit; write e.g. 2WD or 8WH.",
                                    level=p.get("level"), value=p.get("value")),
+    "too_far": lambda p: _("At most %(years)s years ahead.", years=p.get("years")),
+    "chain_order": lambda p: _("Each level must be higher than the one before it, without repeats: %(order)s.",
+                               order=" → ".join(p.get("order", []))),
+    "not_a_decimal": lambda p: _("Must be a number (a comma or a dot for decimals)."),
+    "whole_number": lambda p: _("Must be a whole number."),
     "out_of_range": lambda p: _("Must be between 0 and %(max)s.", max=p.get("max")),
     "not_a_moment": lambda p: _("Must be a date and time with its offset, e.g. 2026-12-01T09:00+07:00."),
     "not_a_number": lambda p: _("Must be a positive whole number."),
@@ -161,6 +167,7 @@ MESSAGES = {
     "migration not found": lambda: _("migration not found"),
     "you may not change the rules of this region": lambda: _("you may not change the rules of this region"),
     "you may not see the rules of this region": lambda: _("you may not see the rules of this region"),
+    "no such region": lambda: _("no such region"),
     "you may not change this action plan": lambda: _("you may not change this action plan"),
     "activity not found": lambda: _("activity not found"),
     "no such day in this region's calendar": lambda: _("no such day in this region's calendar"),

@@ -21,8 +21,11 @@ def test_targets_show_against_actuals_in_monev(page, client, world, services):
     page.goto("/plans")
     expect(page.locator("h1")).to_contain_text("Provinsi Uji")
     page.fill("#follow_up_share", "150")
+    page.fill("#socialisation_events", "2,5")
     page.click("#save-targets")
     expect(page.locator("[data-error-for=follow_up_share]")).to_be_visible()
+    expect(page.locator("[data-error-for=socialisation_events]")).to_be_visible()  # events are whole numbers
+    expect(page.locator("#follow_up_share")).to_have_value("150")  # what was typed stays to be corrected
     page.fill("#follow_up_share", "95")
     page.fill("#satisfaction", "80")
     page.fill("#socialisation_events", "4")
@@ -40,7 +43,9 @@ def test_targets_show_against_actuals_in_monev(page, client, world, services):
     card = page.locator("#plan-progress")
     expect(card).to_contain_text("Provinsi Uji")
     expect(card.locator("tr[data-indicator=follow_up_share]")).to_have_attribute("data-behind", "false")
-    expect(card.locator("tr[data-indicator=satisfaction]")).to_have_attribute("data-behind", "true")
+    no_ratings = card.locator("tr[data-indicator=satisfaction]")  # nobody has rated yet: no data, not behind
+    expect(no_ratings).to_have_attribute("data-behind", "false")
+    expect(no_ratings).to_contain_text("belum ada data")
     expect(card.locator("tr[data-indicator=socialisation_events]")).to_have_attribute("data-behind", "true")
 
     _log_in(page, "admin_a")

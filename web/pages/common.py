@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import wraps
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -94,6 +94,14 @@ def local_time(moment: datetime | None, zone: str | None = "Asia/Jakarta", with_
 
 
 def lang_url(code: str) -> str:
+    """This page in another language. After a form was posted (its address answers POST only), the
+    page the form was on."""
+    if request.method != "GET":
+        referrer = urlsplit(request.referrer or "")
+        same_site = referrer.netloc in ("", request.host)
+        path = referrer.path if same_site and referrer.path.startswith("/") else "/"
+        args = {k: v for k, v in parse_qsl(referrer.query) if k != "lang"} if same_site else {}
+        return f"{path}?{urlencode({**args, 'lang': code})}"
     args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "lang"}
     args["lang"] = code
     return f"{request.path}?{urlencode(args)}"

@@ -106,6 +106,9 @@ def _plan(db, user, result) -> dict | None:
     if found is None:
         return None
     name, plan = found
+    own = plans.targets(db, plan).get("follow_up_share")
+    if own is not None:
+        result.target = own.target  # the headline's target: the plan's, not the national default
     return {"name": name, "year": result.end.year, "exists": plan is not None,
             "progress": plans.progress(plans.targets(db, plan), result.totals),
             "activities": plans.activities(db, plan)}

@@ -12,6 +12,7 @@ from workflows.sla import inforce
 from workflows.sla import rules as sla_rules
 
 from ..context import services, unit_of_work
+from ..errors import page_error
 from .common import current_officer, error_text, field_errors, officer_required
 
 bp = Blueprint("pages_plans", __name__)
@@ -24,11 +25,21 @@ def _int(name: str) -> int | None:
 
 def _scope(db, user):
     """(region, instansi or None, year) asked for; the officer's home region and this year by default."""
-    code = (request.values.get("region") or "").strip()[:16] or inforce.home_region(db, user) or ""
-    year = _int("year") or services().clock().year
+    code = (request.values.get("region") or "").strip()[:16] or inforce.home_region(db, user)
+    if not code:  # the Admin Nasional: the first province
+        regions = inforce.regions_for(db, user)
+        code = regions[0].code if regions else ""
+    text = (request.values.get("year") or "").strip()
+    year = services().clock().year if not text else int(text) if text.isdigit() and len(text) == 4 else 0
     if not 2020 <= year <= 2100:
         raise Invalid({"year": [("out_of_range", {"max": 2100})]})
-    region, instansi = plans.scope(db, user, code, _int("instansi"))
+    instansi_id = _int("instansi")
+    try:
+        region, instansi = plans.scope(db, user, code, instansi_id)
+    except Invalid:
+        if instansi_id is None or request.method != "GET":
+            raise
+        region, instansi = plans.scope(db, user, code, None)  # the region changed: its plan as a whole
     return region, instansi, year
 
 
@@ -38,14 +49,13 @@ def page():
     return _render({}, None)
 
 
-def _render(errors, problem, status: int = 200):
+def _render(errors, problem, status: int = 200, typed: dict | None = None):
     with unit_of_work() as db:
         user = current_officer(db)
         try:
             region, instansi, year = _scope(db, user)
         except DomainError as exc:
-            return render_template("error.html", title=_("Not allowed"), code="forbidden",
-                                   text=error_text(exc)), exc.status
+            return page_error(exc.status, exc.code, _error_text(exc))
         plan = plans.plan_for(db, year, region, instansi)
         page = render_template(
             "plans/page.html", region=region, instansi=instansi, year=year, plan=plan,
@@ -56,7 +66,7 @@ def _render(errors, problem, status: int = 200):
             units={u.id: u.name for u in org.units(db, [instansi.id])} if instansi else {},
             editable=plans.may_write(db, user, region, instansi),
             history=[(c, by) for c, by in sla_rules.history(db, region) if c.kind == "plan"],
-            errors=errors, problem=problem, notice=session.pop("notice", None))
+            errors=errors, problem=problem, notice=session.pop("notice", None), typed=typed or {})
     return page, status
 
 
@@ -72,7 +82,7 @@ def _run(action):
             region, instansi, year = _scope(db, user)
             action(db, user, region, instansi, year)
     except Invalid as exc:
-        return _render(field_errors(exc), error_text(exc), exc.status)
+        return _render(field_errors(exc), error_text(exc), exc.status, typed=request.form.to_dict())
     except DomainError as exc:
         return _render({}, error_text(exc), exc.status)
     session["notice"] = _("Action plan saved.")
@@ -84,9 +94,12 @@ def _number(name: str) -> float | None:
     if not text:
         return None
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
-        raise Invalid({name: [("not_a_number", {})]}) from None
+        raise Invalid({name: [("not_a_decimal", {})]}) from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise Invalid({name: [("not_a_decimal", {})]})
+    return value
 
 
 @bp.post("/plans/targets")
@@ -120,3 +133,10 @@ def update_activity(activity_id):
         plans.update_activity(db, user, activity_id, request.form.get("status") or "",
                               request.form.get("evidence") or "", services().clock())
     return _run(action)
+
+
+def _error_text(exc: DomainError) -> str:
+    """The error in words, naming the fields of bad input."""
+    if isinstance(exc, Invalid):
+        return " ".join(text for texts in field_errors(exc).values() for text in texts) or error_text(exc)
+    return error_text(exc)

@@ -15,6 +15,7 @@ from workflows.sla import inforce
 from workflows.sla import rules as sla_rules
 
 from ..context import services, unit_of_work
+from ..errors import page_error
 from .common import current_officer, error_text, field_errors, officer_required
 
 bp = Blueprint("pages_rules", __name__)
@@ -96,8 +97,7 @@ def _render(errors, values, problem, previewed, status):
         try:
             region = inforce.visible_region(db, user, _code())
         except DomainError as exc:
-            return render_template("error.html", title=_("Not allowed"), code="forbidden",
-                                   text=error_text(exc)), exc.status
+            return page_error(exc.status, exc.code, _error_text(exc))
         zone = aduan.policy.calendar(region.id if region else None).zone
         today = aduan.clock().astimezone(zone).date()
         rules = inforce.in_force(db, aduan.policy, user, region, today, language=_holiday_language())
@@ -106,7 +106,7 @@ def _render(errors, values, problem, previewed, status):
         page = render_template(
             "rules/page.html", rules=rules, region=region, regions=inforce.regions_for(db, user),
             national_visible=inforce.may_view(user, None, db), sop=sop,
-            history=sla_rules.history(db, region), behind=behind, steps=sorted(sla_rules.STEPS), tiers=sla_rules.TIERS,
+            history=[h for h in sla_rules.history(db, region) if h[0].kind != "plan"][:50], behind=behind, steps=sorted(sla_rules.STEPS), tiers=sla_rules.TIERS,
             errors=errors, values=values, problem=problem, previewed=previewed, zone=str(zone),
             notice=session.pop("notice", None), today=today)
     return page, status
@@ -174,3 +174,10 @@ def save_chain():
 def _holiday_language() -> str | None:
     """Holiday names in Indonesian on Indonesian pages (the holidays package's English otherwise)."""
     return "id" if str(get_locale()) == "id" else None
+
+
+def _error_text(exc: DomainError) -> str:
+    """The error in words, naming the fields of bad input."""
+    if isinstance(exc, Invalid):
+        return " ".join(text for texts in field_errors(exc).values() for text in texts) or error_text(exc)
+    return error_text(exc)

@@ -84,11 +84,14 @@ def save_targets(session: Session, user: User, year: int, region: Region, instan
     """Set (or clear, with None) the plan's targets; refused whole if any is out of range."""
     _require(session, user, region, instansi)
     errors = _check_year(year)
-    for indicator, value in {**wanted, **achieved}.items():
-        if indicator not in INDICATORS:
-            errors[indicator] = [("not_one_of", {"choices": list(INDICATORS)})]
-        elif value is not None and not _in_range(indicator, value):
-            errors[indicator] = [("out_of_range", {"max": 100 if indicator in SHARES else MAX_COUNT})]
+    for field, values in (("", wanted), ("_achieved", achieved)):
+        for indicator, value in values.items():
+            if indicator not in (INDICATORS if not field else COUNTS):
+                errors[indicator + field] = [("not_one_of", {"choices": list(INDICATORS if not field else COUNTS)})]
+            elif value is not None and not _in_range(indicator, value):
+                errors[indicator + field] = [("out_of_range", {"max": 100 if indicator in SHARES else MAX_COUNT})]
+            elif value is not None and indicator in COUNTS and value != int(value):
+                errors[indicator + field] = [("whole_number", {})]
     if errors:
         raise Invalid(errors)
     plan = _plan(session, user, year, region, instansi, now)
@@ -171,7 +174,7 @@ def progress(plan_targets: dict[str, PlanTarget], figures) -> list[TargetProgres
         if row is None:
             continue
         actual = row.achieved if indicator in COUNTS else (figures.indicator(indicator) if figures else None)
-        found.append(TargetProgress(indicator, row.target, actual, actual is None or actual < row.target))
+        found.append(TargetProgress(indicator, row.target, actual, actual is not None and actual < row.target))
     return found
 
 
@@ -232,7 +235,7 @@ def _in_range(indicator: str, value: float) -> bool:
 
 def _describe(target: float, achieved: float | None, indicator: str) -> str:
     if indicator in SHARES:
-        return f"{target:.0%}"
+        return f"{target * 100:g}%"
     return f"{target:g}" + (f" ({achieved:g})" if achieved is not None else "")  # target (achieved so far)
 
 

@@ -21,7 +21,7 @@ from ..accounts.roles import ADMIN_INSTANSI, ADMIN_NASIONAL
 from ..org.models import Instansi, Region
 from ..orm import find
 from .models import CalendarOverride, EscalationLevel, SlaLimit
-from .policy import DEFAULT_LIMITS, SlaPolicy
+from .policy import DEFAULT_LIMITS, SlaPolicy, seconds_of, strictest
 from ..errors import Forbidden
 from .rules import may_edit, region_by_code
 
@@ -38,6 +38,7 @@ class LimitInForce:
     set_at: datetime | None
     effective_from: date | None
     scheduled: list[tuple[date, str]]  # this region's own changes from a later date
+    overridden: str | None = None      # this region's own limit, not in force: a rule above is stricter
 
 
 @dataclass(frozen=True)
@@ -127,18 +128,21 @@ def in_force(session: Session, policy: SlaPolicy, user: User | None, region: Reg
                                .order_by(SlaLimit.effective_from.desc())):
         rows.setdefault((row.region_id, row.step, row.tier or ""), []).append(row)
     for step, tier in sorted(DEFAULT_LIMITS):
-        chosen, source = None, DEFAULT
-        for scope in lineage:
-            chosen = next((r for r in rows.get((scope, step, tier), []) if r.effective_from <= on), None)
-            if chosen is not None:
-                source = _source(scope, region_id)
-                break
+        # read in this session (the policy's cache would not yet see a change made in this transaction)
+        limit, scope = strictest(DEFAULT_LIMITS[(step, tier)], [
+            (s, next((r.limit for r in rows.get((s, step, tier), []) if r.effective_from <= on), None))
+            for s in reversed(lineage)])
+        chosen = None if scope == "default" else next(
+            (r for r in rows.get((scope, step, tier), []) if r.effective_from <= on), None)
+        source = DEFAULT if scope == "default" else _source(scope, region_id)
+        own = next((r for r in rows.get((region_id, step, tier), []) if r.effective_from <= on), None)
         scheduled = sorted((r.effective_from, r.limit) for r in rows.get((region_id, step, tier), [])
                            if r.effective_from > on)
         found.limits.append(LimitInForce(
-            step, tier, chosen.limit if chosen else DEFAULT_LIMITS[(step, tier)], source,
+            step, tier, str(limit), source,
             names.get(chosen.set_by_id) if chosen else None, chosen.set_at if chosen else None,
-            chosen.effective_from if chosen and chosen.effective_from.year > 2000 else None, scheduled))
+            chosen.effective_from if chosen and chosen.effective_from.year > 2000 else None, scheduled,
+            own.limit if own is not None and own is not chosen else None))
     overrides = {}
     for scope in reversed(lineage):  # national first: the nearest wins
         for row in session.scalars(select(CalendarOverride).where(
@@ -162,17 +166,21 @@ def in_force(session: Session, policy: SlaPolicy, user: User | None, region: Reg
 
 
 def preview(policy: SlaPolicy, region: Region | None, arrival: datetime,
-            change: tuple[str, str, str] | None = None) -> list[DuePreview]:
+            change: tuple[str, str, str] | None = None, effective_from: date | None = None) -> list[DuePreview]:
     """When each step would be due for a complaint arriving at ``arrival`` (each step taken as
-    starting then), with ``change`` = (step, tier, limit) applied as if saved."""
+    starting then), with ``change`` = (step, tier, limit) applied as if saved from ``effective_from``
+    (the strictest rule still wins, as it would once saved)."""
     region_id = region.id if region else None
     calendar = policy.calendar(region_id)
     on = arrival.astimezone(calendar.zone).date()
     result = []
     for step, tier in sorted(DEFAULT_LIMITS):
         limit = policy.limit(region_id, step, tier, on=on)
-        if change is not None and change[0] == step and (change[1] or "") == tier:
-            limit = Limit.parse(change[2])
+        if change is not None and change[0] == step and (change[1] or "") == tier \
+                and (effective_from is None or on >= effective_from):
+            above = (policy.limit(region.parent_id, step, tier, on=on) if region is not None
+                     else Limit.parse(DEFAULT_LIMITS[(step, tier)]))
+            limit = min(Limit.parse(change[2]), above, key=seconds_of)
         result.append(DuePreview(step, tier, str(limit), calendar.due(arrival, limit)))
     return result
 

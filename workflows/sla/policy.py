@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from sla.calendar import BusinessCalendar, Limit
+from sla.calendar import BusinessCalendar, Limit, WorkingHours
 
 from ..org.models import Region
 from .models import CalendarOverride, EscalationLevel, SlaLimit
@@ -28,6 +28,21 @@ DEFAULT_LIMITS = {(VERIFY, ""): "3WD", (FOLLOW_UP, "ringan"): "3WH", (FOLLOW_UP,
                   (REPORTER_REPLY, ""): "10WD"}
 TIERED_STEPS = frozenset(step for step, tier in DEFAULT_LIMITS if tier)  # limits per follow-up tier
 DEFAULT_TIER = "normatif"
+
+
+def seconds_of(limit: Limit) -> int:
+    """A limit's length in working seconds on a standard working day (to compare WD with WH)."""
+    return limit.amount * (3600 if limit.unit == "WH" else WorkingHours().seconds)
+
+
+def strictest(default: str, rules: list[tuple[int | None, str | None]]) -> tuple[Limit, int | None | str]:
+    """The limit in force among the regulation's ``default`` and the rules set at each scope (national
+    first, the region last; None where a scope sets none): the shortest, a nearer rule winning ties."""
+    best, source = Limit.parse(default), "default"
+    for scope, text in rules:
+        if text and seconds_of(Limit.parse(text)) <= seconds_of(best):
+            best, source = Limit.parse(text), scope
+    return best, source
 
 
 @dataclass
@@ -68,19 +83,23 @@ class SlaPolicy:
         return cal
 
     def limit(self, region_id: int | None, step: str, tier: str | None = None, on: date | None = None) -> Limit:
-        """The limit for a step started on ``on`` (the region's date; today when None): the region's
-        own rule in effect that day, else its province's, else the national one."""
+        """The limit for a step started on ``on`` (the region's date; today when None): the strictest of
+        the region's own rule in effect that day, its province's, the national one and the regulation's
+        -- they are maxima, so a rule set below never loosens one set above, even one tightened later."""
+        return self.limit_and_source(region_id, step, tier, on)[0]
+
+    def limit_and_source(self, region_id: int | None, step: str, tier: str | None = None,
+                         on: date | None = None) -> tuple[Limit, int | None | str]:
+        """The limit in force and where it comes from: a region id, None (national) or 'default'."""
         snap = self._snap()
         tier = (tier or DEFAULT_TIER) if step in TIERED_STEPS else ""
         on = on or datetime.now(self.calendar(region_id).zone).date()
-        for scope in self._lineage(snap, region_id):
-            text = next((limit for since, limit in snap.limits.get((scope, step, tier), []) if since <= on), None)
-            if text:
-                return Limit.parse(text)
         text = DEFAULT_LIMITS.get((step, tier))
         if text is None:
             raise ValueError(f"no time limit defined for step {step!r} (tier {tier!r})")
-        return Limit.parse(text)
+        nearest_last = [(scope, next((limit for since, limit in snap.limits.get((scope, step, tier), [])
+                                       if since <= on), None)) for scope in reversed(self._lineage(snap, region_id))]
+        return strictest(text, nearest_last)
 
     def lineage(self, region_id: int | None) -> list[int | None]:
         """The region, its province, then national (None): where its rules come from, nearest first."""

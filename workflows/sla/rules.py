@@ -17,20 +17,22 @@ from datetime import date, datetime
 from sqlalchemy import delete, event, select
 from sqlalchemy.orm import Session
 
-from sla.calendar import Limit, WorkingHours
+from sla.calendar import Limit
 
 from ..accounts.models import User
 from ..accounts.roles import ADMIN_KOORDINATOR, ADMIN_NASIONAL, OFFICER_ROLES
 from ..errors import Forbidden, Invalid, NotFound
 from ..org.models import Region
 from .models import CalendarOverride, EscalationLevel, RuleChange, SlaLimit
-from .policy import DEFAULT_LIMITS, TIERED_STEPS, SlaPolicy
+from .policy import DEFAULT_LIMITS, TIERED_STEPS, SlaPolicy, seconds_of
 
 STEPS = sorted({step for step, _tier in DEFAULT_LIMITS})
 TIERS = sorted({tier for _step, tier in DEFAULT_LIMITS if tier})
 LIMIT_FORMAT = "<n>WD | <n>WH"
 MAX_NOTE = 200
 MAX_LEVELS = 6
+CHAIN_ORDER = ("pejabat_penghubung", "admin_instansi", "admin_koordinator", "admin_nasional")  # upwards
+MAX_YEARS_AHEAD = 5
 MAX_LIMIT = Limit(400, "WD")  # no step of the regulation comes near it; keeps due-date arithmetic bounded
 
 
@@ -39,7 +41,7 @@ def region_by_code(session: Session, code: str | None) -> Region | None:
         return None
     region = session.scalars(select(Region).where(Region.code == code)).first()
     if region is None:
-        raise NotFound(f"no region with code {code!r}")
+        raise NotFound("no such region")
     return region
 
 
@@ -57,9 +59,7 @@ def require_edit(user: User | None, region: Region | None) -> None:
         raise Forbidden("you may not change the rules of this region")
 
 
-def working_seconds(limit: Limit) -> int:
-    """A limit's length in working seconds on a standard working day (to compare WD with WH)."""
-    return limit.amount * (3600 if limit.unit == "WH" else WorkingHours().seconds)
+working_seconds = seconds_of
 
 
 def set_limit(session: Session, policy: SlaPolicy, step: str, limit: str, tier: str = "",
@@ -72,21 +72,24 @@ def set_limit(session: Session, policy: SlaPolicy, step: str, limit: str, tier: 
     parsed = None if "limit" in errors else Limit.parse(limit)
     today = now.astimezone(policy.calendar(region.id if region else None).zone).date()
     effective_from = effective_from or today
-    if effective_from < today:
-        errors["effective_from"] = [("in_the_past", {"today": today.isoformat()})]
+    errors.update(_date_errors("effective_from", effective_from, today))
     if errors:
         raise Invalid(errors)
     tier = tier if step in TIERED_STEPS else ""
     region_id = region.id if region else None
     if region is not None:
-        above = policy.limit(region.parent_id, step, tier, on=effective_from)
-        if working_seconds(parsed) > working_seconds(above):
-            source = "province" if region.parent_id is not None else "national"
-            raise Invalid({"limit": [("looser_than_above", {"above": str(above), "source": source})]})
+        above, source = policy.limit_and_source(region.parent_id, step, tier, on=effective_from)
+        source = "province" if isinstance(source, int) else "national" if source is None else "regulation"
+    else:
+        above, source = Limit.parse(DEFAULT_LIMITS[(step, tier)]), "regulation"
+    if working_seconds(parsed) > working_seconds(above):
+        raise Invalid({"limit": [("looser_than_above", {"above": str(above), "source": source})]})
     row = session.scalars(select(SlaLimit).where(_scope(SlaLimit.region_id, region_id), SlaLimit.step == step,
                                                  SlaLimit.tier == tier,
                                                  SlaLimit.effective_from == effective_from)).first()
     old = policy.limit(region_id, step, tier, on=effective_from)
+    if row is not None and row.limit == str(parsed):
+        return row  # nothing changes: nothing to record
     if row is None:
         row = SlaLimit(region_id=region_id, step=step, tier=tier, effective_from=effective_from)
         session.add(row)
@@ -96,6 +99,15 @@ def set_limit(session: Session, policy: SlaPolicy, step: str, limit: str, tier: 
     session.flush()
     _refresh_after_commit(session, policy)
     return row
+
+
+def _date_errors(name: str, day: date, today: date) -> dict[str, list]:
+    """A rule's date: from today (running complaints keep their rules) up to a few years ahead."""
+    if day < today:
+        return {name: [("in_the_past", {"today": today.isoformat()})]}
+    if day.year > today.year + MAX_YEARS_AHEAD:
+        return {name: [("too_far", {"years": MAX_YEARS_AHEAD})]}
+    return {}
 
 
 def check_limit(step: str, tier: str, limit: str) -> Limit:
@@ -129,6 +141,9 @@ def set_day(session: Session, policy: SlaPolicy, day: date, kind: str, region: R
         errors["kind"] = [("not_one_of", {"choices": ["off", "on"]})]
     if not isinstance(day, date):
         errors["day"] = [("not_a_date", {})]
+    elif user is not None:  # (the operator may record a past calendar, e.g. when importing history)
+        errors.update(_date_errors("day", day, now.astimezone(policy.calendar(region.id if region else None)
+                                                                  .zone).date()))
     if len(note or "") > MAX_NOTE:
         errors["note"] = [("too_long", {"max": MAX_NOTE})]
     if errors:
@@ -137,6 +152,8 @@ def set_day(session: Session, policy: SlaPolicy, day: date, kind: str, region: R
     row = session.scalars(select(CalendarOverride).where(_scope(CalendarOverride.region_id, region_id),
                                                          CalendarOverride.day == day)).first()
     old = row.kind if row else ""
+    if row is not None and row.kind == kind and row.note == note:
+        return row  # nothing changes
     if row is None:
         row = CalendarOverride(region_id=region_id, day=day, kind=kind, note=note, created_at=now)
         session.add(row)
@@ -174,6 +191,9 @@ def set_chain(session: Session, policy: SlaPolicy, levels: list[tuple[str, str]]
                 problems.append(("limit_format_at", {"level": position, "value": after, "format": LIMIT_FORMAT}))
         except (ValueError, TypeError, AttributeError):
             problems.append(("limit_format_at", {"level": position, "value": after, "format": LIMIT_FORMAT}))
+    ranks = [CHAIN_ORDER.index(role) for role, _after in levels if role in CHAIN_ORDER]
+    if len(ranks) == len(levels) and any(a >= b for a, b in zip(ranks, ranks[1:])):
+        problems.append(("chain_order", {"order": list(CHAIN_ORDER)}))
     if not levels:
         problems.append(("required", {}))
     elif len(levels) > MAX_LEVELS:
