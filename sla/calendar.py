@@ -35,7 +35,8 @@ TIMEZONES: dict[str, str] = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WI
 _UTC = timezone.utc
 _EXTRA_DAY_OFF = {"id": "Libur tambahan"}
 _EXTRA_DAY_OFF_DEFAULT = "Extra day off"
-_LIMIT_RE = re.compile(r"^\s*([0-9]+)\s*(WD|WH)\s*$", re.IGNORECASE)
+_LIMIT_RE = re.compile(r"^\s*([0-9]+)\s*(WD|WH|HK|JK)\s*$", re.IGNORECASE)
+_ALIASES = {"HK": "WD", "JK": "WH"}  # hari kerja, jam kerja: the Indonesian abbreviations
 _UNITS = {"WD": "working days", "WH": "working hours"}
 
 
@@ -82,14 +83,16 @@ class Limit:
 
     @classmethod
     def parse(cls, text: str) -> Limit:
-        """Parse ``"3WD"``, ``"5 WD"``, ``"3wh"`` ... into a ``Limit``; ``ValueError`` otherwise."""
+        """Parse ``"3WD"``, ``"5 WD"``, ``"3wh"`` (or ``"3HK"``, ``"8 jk"``) ... into a ``Limit``;
+        ``ValueError`` otherwise."""
         match = _LIMIT_RE.match(text) if isinstance(text, str) else None
         if match is None:
             raise ValueError(
                 f"Invalid SLA limit {text!r}: expected a positive whole number followed by WD "
                 "(working days) or WH (working hours), e.g. '3WD' or '8 WH'"
             )
-        return cls(int(match.group(1)), match.group(2))
+        unit = match.group(2).upper()
+        return cls(int(match.group(1)), _ALIASES.get(unit, unit))
 
     def __str__(self) -> str:
         return f"{self.amount}{self.unit}"

@@ -243,3 +243,25 @@ def test_rules_refuse_nonsense_and_record_only_real_changes(api, client, service
         assert client.put("/api/rules/limits", json={"region": REGENCY, "step": "verify", "limit": "2wd"},
                           headers=api.auth("koord")).status_code == 200
     assert _changes(services) == 1
+
+
+def test_a_region_inherits_again(api, client, services):
+    for body in ({"step": "verify", "limit": "2WD"},
+                 {"step": "verify", "limit": "1WD", "effective_from": (services.clock() + timedelta(days=5))
+                  .date().isoformat()}):
+        assert client.put("/api/rules/limits", json={"region": REGENCY, **body},
+                          headers=api.auth("koord")).status_code == 200
+    assert client.put("/api/rules/chain", json={"region": REGENCY, "levels": [
+        {"role": "pejabat_penghubung", "after": "1WD"}]}, headers=api.auth("koord")).status_code == 200
+    r = client.post("/api/rules/limits/inherit", json={"region": REGENCY, "step": "verify"}, headers=api.auth("koord"))
+    assert r.status_code == 200
+    verify = _limit(r.json, "verify")
+    assert (verify["limit"], verify["source"], verify["scheduled"]) == ("3WD", "national", [])
+    r = client.post("/api/rules/chain/inherit", json={"region": REGENCY}, headers=api.auth("koord"))
+    assert r.status_code == 200 and r.json["chain_source"] == "national"
+    assert client.post("/api/rules/chain/inherit", json={"region": REGENCY},
+                       headers=api.auth("koord")).status_code == 404
+    assert client.post("/api/rules/limits/inherit", json={"region": REGENCY, "step": "verify"},
+                       headers=api.auth("koord_lain")).status_code == 403
+    history = client.get("/api/rules/history", query_string={"region": REGENCY}, headers=api.auth("koord")).json
+    assert [(h["kind"], h["new"]) for h in history[:2]] == [("chain", ""), ("limit", "")]

@@ -168,6 +168,8 @@ MESSAGES = {
     "you may not change the rules of this region": lambda: _("you may not change the rules of this region"),
     "you may not see the rules of this region": lambda: _("you may not see the rules of this region"),
     "no such region": lambda: _("no such region"),
+    "this region sets no limit of its own for this step": lambda: _("this region sets no limit of its own for this step"),
+    "this region sets no escalation chain of its own": lambda: _("this region sets no escalation chain of its own"),
     "you may not change this action plan": lambda: _("you may not change this action plan"),
     "activity not found": lambda: _("activity not found"),
     "no such day in this region's calendar": lambda: _("no such day in this region's calendar"),

@@ -220,6 +220,11 @@ class LimitIn(RegionIn):
     effective_from = fields.Date(load_default=None, metadata={"description": "default: today in the region"})
 
 
+class InheritLimitIn(RegionIn):
+    step = fields.String(required=True, validate=validate.Length(1, 40))
+    tier = fields.String(load_default="", validate=validate.Length(0, 30))
+
+
 class DayIn(RegionIn):
     day = fields.Date(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(("off", "on")))

@@ -71,3 +71,18 @@ def test_a_coordinator_shortens_a_regency_limit_with_a_preview(page, client, wor
     response = page.goto(f"/rules?region={REGENCY}")
     assert response.status == 403
     expect(page.locator("main")).to_contain_text("tidak berwenang")
+
+
+def test_a_coordinator_lets_a_regency_inherit_again(page, client, world, services):
+    api = Api(client, world)
+    assert client.put("/api/rules/limits", json={"region": REGENCY, "step": "verify", "limit": "2HK"},
+                      headers=api.auth("koord")).status_code == 200  # Indonesian units are understood
+    _log_in(page, "koord")
+    page.goto(f"/rules?region={REGENCY}")
+    verify = page.locator("#limits tr[data-step=verify]")
+    expect(verify).to_have_attribute("data-limit", "2WD")
+    page.once("dialog", lambda dialog: dialog.accept())  # "inherit again?" is asked first
+    verify.locator("[data-action=inherit]").click()
+    expect(page.locator(".notice")).to_be_visible()
+    expect(verify).to_have_attribute("data-limit", "3WD")
+    expect(verify.locator("[data-source]")).to_have_attribute("data-source", "national")

@@ -15,7 +15,8 @@ from workflows.sla import inforce
 from workflows.sla import rules as sla_rules
 
 from ..context import current_user, services, unit_of_work
-from ..schemas import ChainIn, DayIn, DuePreviewOut, ErrorOut, LimitIn, RuleChangeOut, RulesOut
+from ..schemas import (ChainIn, DayIn, DuePreviewOut, ErrorOut, InheritLimitIn, LimitIn, RegionIn, RuleChangeOut,
+                       RulesOut)
 
 blp = Blueprint("rules", __name__, url_prefix="/api/rules",
                 description="Regional rules: time limits, calendar, escalation chain (within the national rules)")
@@ -62,6 +63,40 @@ class Limits(MethodView):
             region = inforce.visible_region(db, user, body["region"] or None)
             sla_rules.set_limit(db, aduan.policy, body["step"], body["limit"], body["tier"], region, user=user,
                                 effective_from=body["effective_from"], now=aduan.clock())
+            return inforce.in_force(db, aduan.policy, user, region, _today(region))
+
+
+@blp.route("/limits/inherit")
+class InheritLimit(MethodView):
+    @blp.arguments(InheritLimitIn)
+    @blp.response(200, RulesOut)
+    @blp.alt_response(404, schema=ErrorOut, description="The region sets no limit of its own for this step")
+    def post(self, body):
+        """Drop the region's own limit for a step (and tier), scheduled ones too: it inherits again."""
+        aduan = services()
+        with unit_of_work() as db:
+            user = current_user(db)
+            region = inforce.visible_region(db, user, body["region"] or None)
+            if region is None:
+                raise Invalid({"region": [("required", {})]})
+            sla_rules.inherit_limit(db, aduan.policy, body["step"], body["tier"], region, user=user, now=aduan.clock())
+            return inforce.in_force(db, aduan.policy, user, region, _today(region))
+
+
+@blp.route("/chain/inherit")
+class InheritChain(MethodView):
+    @blp.arguments(RegionIn)
+    @blp.response(200, RulesOut)
+    @blp.alt_response(404, schema=ErrorOut, description="The region sets no chain of its own")
+    def post(self, body):
+        """Drop the region's own escalation chain: it inherits again."""
+        aduan = services()
+        with unit_of_work() as db:
+            user = current_user(db)
+            region = inforce.visible_region(db, user, body["region"] or None)
+            if region is None:
+                raise Invalid({"region": [("required", {})]})
+            sla_rules.inherit_chain(db, aduan.policy, region, user=user, now=aduan.clock())
             return inforce.in_force(db, aduan.policy, user, region, _today(region))
 
 

@@ -140,6 +140,31 @@ def save_limit():
     return _after(action)
 
 
+@bp.post("/rules/limits/inherit")
+@officer_required
+def inherit_limit():
+    aduan = services()
+    step, tier = _step_tier()
+
+    def action(db, user, region):
+        if region is None:
+            raise Invalid({"region": [("required", {})]})
+        sla_rules.inherit_limit(db, aduan.policy, step, tier, region, user=user, now=aduan.clock())
+    return _after(action)
+
+
+@bp.post("/rules/chain/inherit")
+@officer_required
+def inherit_chain():
+    aduan = services()
+
+    def action(db, user, region):
+        if region is None:
+            raise Invalid({"region": [("required", {})]})
+        sla_rules.inherit_chain(db, aduan.policy, region, user=user, now=aduan.clock())
+    return _after(action)
+
+
 @bp.post("/rules/days")
 @officer_required
 def save_day():

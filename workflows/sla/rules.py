@@ -132,6 +132,38 @@ def _limit_errors(step: str, tier: str, limit: str) -> dict[str, list]:
     return errors
 
 
+def inherit_limit(session: Session, policy: SlaPolicy, step: str, tier: str, region: Region, *,
+                  user: User | None = None, now: datetime) -> None:
+    """Drop the region's own limits for ``step``/``tier`` (also those scheduled): it inherits again."""
+    require_edit(user, region)
+    tier = tier if step in TIERED_STEPS else ""
+    rows = list(session.scalars(select(SlaLimit).where(SlaLimit.region_id == region.id, SlaLimit.step == step,
+                                                       SlaLimit.tier == tier)))
+    if not rows:
+        raise NotFound("this region sets no limit of its own for this step")
+    old = ", ".join(f"{r.limit} ({r.effective_from})" if r.effective_from.year > 2000 else r.limit for r in rows)
+    for row in rows:
+        session.delete(row)
+    _log(session, region.id, "limit", step + (f"/{tier}" if tier else ""), old, "", user, now, None)
+    session.flush()
+    _refresh_after_commit(session, policy)
+
+
+def inherit_chain(session: Session, policy: SlaPolicy, region: Region, *, user: User | None = None,
+                  now: datetime) -> None:
+    """Drop the region's own escalation chain: it inherits its province's or the national one again."""
+    require_edit(user, region)
+    rows = list(session.scalars(select(EscalationLevel).where(EscalationLevel.region_id == region.id)
+                                .order_by(EscalationLevel.position)))
+    if not rows:
+        raise NotFound("this region sets no escalation chain of its own")
+    old = " -> ".join(f"{r.role} ({r.after})" for r in rows)
+    session.execute(delete(EscalationLevel).where(EscalationLevel.region_id == region.id))
+    _log(session, region.id, "chain", "chain", old, "", user, now, None)
+    session.flush()
+    _refresh_after_commit(session, policy)
+
+
 def set_day(session: Session, policy: SlaPolicy, day: date, kind: str, region: Region | None = None,
             note: str = "", *, user: User | None = None, now: datetime) -> CalendarOverride:
     """kind 'off' adds a day off; 'on' cancels a holiday (a working day after all)."""
