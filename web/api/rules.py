@@ -29,6 +29,17 @@ def _today(region):
     return aduan.clock().astimezone(aduan.policy.calendar(region.id if region else None).zone).date()
 
 
+def _changed(region_code: str, change) -> inforce.RulesInForce:
+    """Run ``change(db, user, region)`` on the region the caller names (403 outside their scope) and
+    answer with the rules in force afterwards."""
+    aduan = services()
+    with unit_of_work() as db:
+        user = current_user(db)
+        region = inforce.visible_region(db, user, region_code or None)
+        change(db, aduan, user, region)
+        return inforce.in_force(db, aduan.policy, user, region, _today(region), language=_holiday_language())
+
+
 @blp.route("")
 class RulesInForce(MethodView):
     @blp.doc(parameters=[REGION_PARAM])
@@ -57,13 +68,9 @@ class Limits(MethodView):
     def put(self, body):
         """Set a step's limit (and tier) for the region from a date. Stricter than the inherited limit
         only; steps already running keep the limit they started with."""
-        aduan = services()
-        with unit_of_work() as db:
-            user = current_user(db)
-            region = inforce.visible_region(db, user, body["region"] or None)
-            sla_rules.set_limit(db, aduan.policy, body["step"], body["limit"], body["tier"], region, user=user,
-                                effective_from=body["effective_from"], now=aduan.clock())
-            return inforce.in_force(db, aduan.policy, user, region, _today(region))
+        return _changed(body["region"], lambda db, aduan, user, region: sla_rules.set_limit(
+            db, aduan.policy, body["step"], body["limit"], body["tier"], region, user=user,
+            effective_from=body["effective_from"], now=aduan.clock()))
 
 
 @blp.route("/limits/inherit")
@@ -73,14 +80,8 @@ class InheritLimit(MethodView):
     @blp.alt_response(404, schema=ErrorOut, description="The region sets no limit of its own for this step")
     def post(self, body):
         """Drop the region's own limit for a step (and tier), scheduled ones too: it inherits again."""
-        aduan = services()
-        with unit_of_work() as db:
-            user = current_user(db)
-            region = inforce.visible_region(db, user, body["region"] or None)
-            if region is None:
-                raise Invalid({"region": [("required", {})]})
-            sla_rules.inherit_limit(db, aduan.policy, body["step"], body["tier"], region, user=user, now=aduan.clock())
-            return inforce.in_force(db, aduan.policy, user, region, _today(region))
+        return _changed(body["region"], lambda db, aduan, user, region: sla_rules.inherit_limit(
+            db, aduan.policy, body["step"], body["tier"], region, user=user, now=aduan.clock()))
 
 
 @blp.route("/chain/inherit")
@@ -90,14 +91,8 @@ class InheritChain(MethodView):
     @blp.alt_response(404, schema=ErrorOut, description="The region sets no chain of its own")
     def post(self, body):
         """Drop the region's own escalation chain: it inherits again."""
-        aduan = services()
-        with unit_of_work() as db:
-            user = current_user(db)
-            region = inforce.visible_region(db, user, body["region"] or None)
-            if region is None:
-                raise Invalid({"region": [("required", {})]})
-            sla_rules.inherit_chain(db, aduan.policy, region, user=user, now=aduan.clock())
-            return inforce.in_force(db, aduan.policy, user, region, _today(region))
+        return _changed(body["region"], lambda db, aduan, user, region: sla_rules.inherit_chain(
+            db, aduan.policy, region, user=user, now=aduan.clock()))
 
 
 @blp.route("/days")
@@ -107,13 +102,8 @@ class Days(MethodView):
     @blp.alt_response(403, schema=ErrorOut, description="Not the caller's region to change")
     def put(self, body):
         """Add a day off (``off``) or cancel a holiday (``on``) in the region's calendar."""
-        aduan = services()
-        with unit_of_work() as db:
-            user = current_user(db)
-            region = inforce.visible_region(db, user, body["region"] or None)
-            sla_rules.set_day(db, aduan.policy, body["day"], body["kind"], region, body["note"], user=user,
-                              now=aduan.clock())
-            return inforce.in_force(db, aduan.policy, user, region, _today(region))
+        return _changed(body["region"], lambda db, aduan, user, region: sla_rules.set_day(
+            db, aduan.policy, body["day"], body["kind"], region, body["note"], user=user, now=aduan.clock()))
 
 
 @blp.route("/chain")
@@ -124,13 +114,9 @@ class Chain(MethodView):
     def put(self, body):
         """Replace the region's escalation chain: levels from the unit upwards, each with the time it
         has before the next one is called in."""
-        aduan = services()
-        with unit_of_work() as db:
-            user = current_user(db)
-            region = inforce.visible_region(db, user, body["region"] or None)
-            sla_rules.set_chain(db, aduan.policy, [(level["role"], level["after"]) for level in body["levels"]],
-                                region, user=user, now=aduan.clock())
-            return inforce.in_force(db, aduan.policy, user, region, _today(region))
+        levels = [(level["role"], level["after"]) for level in body["levels"]]
+        return _changed(body["region"], lambda db, aduan, user, region: sla_rules.set_chain(
+            db, aduan.policy, levels, region, user=user, now=aduan.clock()))
 
 
 @blp.route("/preview")
@@ -160,14 +146,18 @@ class Preview(MethodView):
 
 @blp.route("/history")
 class History(MethodView):
-    @blp.doc(parameters=[REGION_PARAM])
+    @blp.doc(parameters=[REGION_PARAM, {"in": "query", "name": "kind", "schema": {"type": "string",
+                                                                                  "enum": ["rules", "plan"]},
+                                        "description": "rules (default: limits, days, chain) or plan (rencana aksi)"}])
     @blp.response(200, RuleChangeOut(many=True))
     def get(self):
-        """Every change to the region's rules, newest first: who, when, old -> new."""
+        """The last 50 changes to the region's rules (or, with ``kind=plan``, to its action plans),
+        newest first: who, when, old -> new."""
+        kinds = ("plan",) if request.args.get("kind") == "plan" else ("limit", "day", "chain")
         with unit_of_work() as db:
             user = current_user(db)
             region = inforce.visible_region(db, user, request.args.get("region") or None)
-            return [{"change": change, "by": by} for change, by in sla_rules.history(db, region)]
+            return [{"change": change, "by": by} for change, by in sla_rules.history(db, region, kinds)]
 
 
 def _moment(text: str | None) -> datetime | None:

@@ -15,7 +15,8 @@ from . import auth, complaints, designer, monev, notifications, plans, public, r
 from .common import lang_url, load_officer, local_time
 
 csrf = CSRFProtect()
-BLUEPRINTS = (public.bp, auth.bp, tasks.bp, complaints.bp, users.bp, notifications.bp, monev.bp, designer.bp, rules.bp, plans.bp)
+BLUEPRINTS = (public.bp, auth.bp, tasks.bp, complaints.bp, users.bp, notifications.bp, monev.bp, designer.bp,
+              rules.bp, plans.bp)
 BODY_LIMITS = {"pages_public.report": public.REPORT_BODY_LIMIT}
 
 

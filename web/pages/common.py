@@ -83,6 +83,13 @@ def error_text(exc: DomainError) -> str:
     return message(exc.message)
 
 
+def error_words(exc: DomainError) -> str:
+    """The error in words, naming the fields of bad input (for a page with no form to mark them on)."""
+    if isinstance(exc, Invalid):
+        return " ".join(text for texts in field_errors(exc).values() for text in texts) or error_text(exc)
+    return error_text(exc)
+
+
 def local_time(moment: datetime | None, zone: str | None = "Asia/Jakarta", with_zone: bool = True) -> str:
     if moment is None:
         return ""

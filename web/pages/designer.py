@@ -11,13 +11,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from workflows.errors import DomainError, Invalid
+from workflows.errors import DomainError
 from workflows.processes.designer import known_variant, may_design, own_variant
 from workflows.org import queries as org
 from workflows.processes.registry import NATIONAL_SOP
 
 from ..context import services, unit_of_work
-from .common import current_officer, error_text, field_errors, officer_required
+from .common import current_officer, error_text, error_words, officer_required
 
 bp = Blueprint("pages_designer", __name__)
 
@@ -150,10 +150,8 @@ def migrate():
             try:
                 plan = services().migrations.plan(db, user, NATIONAL_SOP, source, target, variant)
                 step_names = services().designer.element_names(db, NATIONAL_SOP, source, variant)
-            except Invalid as exc:
-                problem = " ".join(text for texts in field_errors(exc).values() for text in texts)
             except DomainError as exc:
-                problem = error_text(exc)
+                problem = error_words(exc)
         page = render_template("designer/migrate.html", key=NATIONAL_SOP, variant=variant, versions=versions,
                                source=source, target=target, plan=plan, report=None, problem=problem,
                                step_names=step_names,

@@ -13,7 +13,7 @@ from workflows.sla import rules as sla_rules
 
 from ..context import services, unit_of_work
 from ..errors import page_error
-from .common import current_officer, error_text, field_errors, officer_required
+from .common import current_officer, error_text, error_words, field_errors, officer_required
 
 bp = Blueprint("pages_plans", __name__)
 
@@ -55,7 +55,7 @@ def _render(errors, problem, status: int = 200, typed: dict | None = None):
         try:
             region, instansi, year = _scope(db, user)
         except DomainError as exc:
-            return page_error(exc.status, exc.code, _error_text(exc))
+            return page_error(exc.status, exc.code, error_words(exc))
         plan = plans.plan_for(db, year, region, instansi)
         page = render_template(
             "plans/page.html", region=region, instansi=instansi, year=year, plan=plan,
@@ -65,7 +65,7 @@ def _render(errors, problem, status: int = 200, typed: dict | None = None):
                                                                    if i.region_id == region.id],
             units={u.id: u.name for u in org.units(db, [instansi.id])} if instansi else {},
             editable=plans.may_write(db, user, region, instansi),
-            history=[(c, by) for c, by in sla_rules.history(db, region) if c.kind == "plan"],
+            history=sla_rules.history(db, region, kinds=("plan",)),
             errors=errors, problem=problem, notice=session.pop("notice", None), typed=typed or {})
     return page, status
 
@@ -134,9 +134,3 @@ def update_activity(activity_id):
                               request.form.get("evidence") or "", services().clock())
     return _run(action)
 
-
-def _error_text(exc: DomainError) -> str:
-    """The error in words, naming the fields of bad input."""
-    if isinstance(exc, Invalid):
-        return " ".join(text for texts in field_errors(exc).values() for text in texts) or error_text(exc)
-    return error_text(exc)

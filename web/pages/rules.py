@@ -16,7 +16,7 @@ from workflows.sla import rules as sla_rules
 
 from ..context import services, unit_of_work
 from ..errors import page_error
-from .common import current_officer, error_text, field_errors, officer_required
+from .common import current_officer, error_text, error_words, field_errors, officer_required
 
 bp = Blueprint("pages_rules", __name__)
 LIMIT_FIELDS = ("step_tier", "limit", "effective_from", "arrival")
@@ -97,7 +97,7 @@ def _render(errors, values, problem, previewed, status):
         try:
             region = inforce.visible_region(db, user, _code())
         except DomainError as exc:
-            return page_error(exc.status, exc.code, _error_text(exc))
+            return page_error(exc.status, exc.code, error_words(exc))
         zone = aduan.policy.calendar(region.id if region else None).zone
         today = aduan.clock().astimezone(zone).date()
         rules = inforce.in_force(db, aduan.policy, user, region, today, language=_holiday_language())
@@ -106,7 +106,7 @@ def _render(errors, values, problem, previewed, status):
         page = render_template(
             "rules/page.html", rules=rules, region=region, regions=inforce.regions_for(db, user),
             national_visible=inforce.may_view(user, None, db), sop=sop,
-            history=[h for h in sla_rules.history(db, region) if h[0].kind != "plan"][:50], behind=behind, steps=sorted(sla_rules.STEPS), tiers=sla_rules.TIERS,
+            history=sla_rules.history(db, region), behind=behind,
             errors=errors, values=values, problem=problem, previewed=previewed, zone=str(zone),
             notice=session.pop("notice", None), today=today)
     return page, status
@@ -147,8 +147,6 @@ def inherit_limit():
     step, tier = _step_tier()
 
     def action(db, user, region):
-        if region is None:
-            raise Invalid({"region": [("required", {})]})
         sla_rules.inherit_limit(db, aduan.policy, step, tier, region, user=user, now=aduan.clock())
     return _after(action)
 
@@ -159,8 +157,6 @@ def inherit_chain():
     aduan = services()
 
     def action(db, user, region):
-        if region is None:
-            raise Invalid({"region": [("required", {})]})
         sla_rules.inherit_chain(db, aduan.policy, region, user=user, now=aduan.clock())
     return _after(action)
 
@@ -200,9 +196,3 @@ def _holiday_language() -> str | None:
     """Holiday names in Indonesian on Indonesian pages (the holidays package's English otherwise)."""
     return "id" if str(get_locale()) == "id" else None
 
-
-def _error_text(exc: DomainError) -> str:
-    """The error in words, naming the fields of bad input."""
-    if isinstance(exc, Invalid):
-        return " ".join(text for texts in field_errors(exc).values() for text in texts) or error_text(exc)
-    return error_text(exc)

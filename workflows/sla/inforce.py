@@ -117,7 +117,6 @@ def in_force(session: Session, policy: SlaPolicy, user: User | None, region: Reg
     """``language``: of the holiday names (the ``holidays`` package's, e.g. 'id'; English when None)."""
     region_id = region.id if region else None
     lineage = policy.lineage(region_id)
-    names = dict(session.execute(select(User.id, User.full_name)).all())
     calendar = policy.calendar(region_id)
     hours = WorkingHours()
     found = RulesInForce(region, on, may_edit(user, region), calendar.tz,
@@ -127,6 +126,8 @@ def in_force(session: Session, policy: SlaPolicy, user: User | None, region: Reg
                                                       | SlaLimit.region_id.is_(None))
                                .order_by(SlaLimit.effective_from.desc())):
         rows.setdefault((row.region_id, row.step, row.tier or ""), []).append(row)
+    setters = {r.set_by_id for found_rows in rows.values() for r in found_rows if r.set_by_id}
+    names = dict(session.execute(select(User.id, User.full_name).where(User.id.in_(setters))).all()) if setters else {}
     for step, tier in sorted(DEFAULT_LIMITS):
         # read in this session (the policy's cache would not yet see a change made in this transaction)
         limit, scope = strictest(DEFAULT_LIMITS[(step, tier)], [

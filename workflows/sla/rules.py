@@ -59,7 +59,6 @@ def require_edit(user: User | None, region: Region | None) -> None:
         raise Forbidden("you may not change the rules of this region")
 
 
-working_seconds = seconds_of
 
 
 def set_limit(session: Session, policy: SlaPolicy, step: str, limit: str, tier: str = "",
@@ -82,7 +81,7 @@ def set_limit(session: Session, policy: SlaPolicy, step: str, limit: str, tier: 
         source = "province" if isinstance(source, int) else "national" if source is None else "regulation"
     else:
         above, source = Limit.parse(DEFAULT_LIMITS[(step, tier)]), "regulation"
-    if working_seconds(parsed) > working_seconds(above):
+    if seconds_of(parsed) > seconds_of(above):
         raise Invalid({"limit": [("looser_than_above", {"above": str(above), "source": source})]})
     row = session.scalars(select(SlaLimit).where(_scope(SlaLimit.region_id, region_id), SlaLimit.step == step,
                                                  SlaLimit.tier == tier,
@@ -125,16 +124,17 @@ def _limit_errors(step: str, tier: str, limit: str) -> dict[str, list]:
     if step in TIERED_STEPS and tier not in TIERS:
         errors["tier"] = [("not_one_of", {"choices": TIERS})]
     try:
-        if working_seconds(Limit.parse(limit)) > working_seconds(MAX_LIMIT):
+        if seconds_of(Limit.parse(limit)) > seconds_of(MAX_LIMIT):
             errors["limit"] = [("too_large", {"max": str(MAX_LIMIT)})]
     except (ValueError, TypeError, AttributeError):
         errors["limit"] = [("limit_format", {"format": LIMIT_FORMAT})]
     return errors
 
 
-def inherit_limit(session: Session, policy: SlaPolicy, step: str, tier: str, region: Region, *,
+def inherit_limit(session: Session, policy: SlaPolicy, step: str, tier: str, region: Region | None, *,
                   user: User | None = None, now: datetime) -> None:
     """Drop the region's own limits for ``step``/``tier`` (also those scheduled): it inherits again."""
+    region = _inheriting(region)
     require_edit(user, region)
     tier = tier if step in TIERED_STEPS else ""
     rows = list(session.scalars(select(SlaLimit).where(SlaLimit.region_id == region.id, SlaLimit.step == step,
@@ -149,9 +149,10 @@ def inherit_limit(session: Session, policy: SlaPolicy, step: str, tier: str, reg
     _refresh_after_commit(session, policy)
 
 
-def inherit_chain(session: Session, policy: SlaPolicy, region: Region, *, user: User | None = None,
+def inherit_chain(session: Session, policy: SlaPolicy, region: Region | None, *, user: User | None = None,
                   now: datetime) -> None:
     """Drop the region's own escalation chain: it inherits its province's or the national one again."""
+    region = _inheriting(region)
     require_edit(user, region)
     rows = list(session.scalars(select(EscalationLevel).where(EscalationLevel.region_id == region.id)
                                 .order_by(EscalationLevel.position)))
@@ -219,7 +220,7 @@ def set_chain(session: Session, policy: SlaPolicy, levels: list[tuple[str, str]]
         if role not in OFFICER_ROLES:
             problems.append(("unknown_role_at", {"level": position, "role": role, "choices": list(OFFICER_ROLES)}))
         try:
-            if working_seconds(Limit.parse(after)) > working_seconds(MAX_LIMIT):
+            if seconds_of(Limit.parse(after)) > seconds_of(MAX_LIMIT):
                 problems.append(("limit_format_at", {"level": position, "value": after, "format": LIMIT_FORMAT}))
         except (ValueError, TypeError, AttributeError):
             problems.append(("limit_format_at", {"level": position, "value": after, "format": LIMIT_FORMAT}))
@@ -245,12 +246,22 @@ def set_chain(session: Session, policy: SlaPolicy, levels: list[tuple[str, str]]
     return rows
 
 
-def history(session: Session, region: Region | None, limit: int = 100) -> list[tuple[RuleChange, str | None]]:
-    """The region's rule changes, newest first, with who made them."""
+def history(session: Session, region: Region | None, kinds: tuple[str, ...] = ("limit", "day", "chain"),
+            limit: int = 50) -> list[tuple[RuleChange, str | None]]:
+    """The region's changes of ``kinds`` (the rules by default; ``("plan",)`` its action plans), newest
+    first, with who made them."""
     rows = session.execute(select(RuleChange, User.full_name).outerjoin(User, User.id == RuleChange.changed_by_id)
-                           .where(_scope(RuleChange.region_id, region.id if region else None))
+                           .where(_scope(RuleChange.region_id, region.id if region else None),
+                                  RuleChange.kind.in_(kinds))
                            .order_by(RuleChange.id.desc()).limit(limit)).all()
     return [(change, name) for change, name in rows]
+
+
+def _inheriting(region: Region | None) -> Region:
+    """Only a region inherits; the national rules have nothing above them but the regulation."""
+    if region is None:
+        raise Invalid({"region": [("required", {})]})
+    return region
 
 
 def _refresh_after_commit(session: Session, policy: SlaPolicy) -> None:
