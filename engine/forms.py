@@ -8,6 +8,8 @@ two properties that a designer sets in the properties panel:
 
 * ``required_if`` = ``other_field:value1,value2`` -- required when another field has one of the values;
 * ``ref`` = ``unit`` / ``instansi`` -- the value names a record the domain layer must check;
+* ``default_from`` = a process variable -- the form starts with its value (e.g. the routing table's
+  ``suggested_unit_id``), which the officer may change;
 * ``public`` = ``value`` / ``text`` -- the answer appears on the public tracking page (``text``:
   free text, hidden when the report is confidential); fields without it stay with the officers.
 """
@@ -59,6 +61,8 @@ def form_definition(task_spec) -> dict[str, Any] | None:
             item["required_if"] = {"field": other, "values": values.split(",")}
         if "ref" in props:
             item["ref"] = props["ref"]
+        if props.get("default_from"):
+            item["default_from"] = props["default_from"]
         if props.get("public") in ("value", "text"):
             item["public"] = props["public"]
         if f.type == "enum":

@@ -4,6 +4,8 @@
   designer can put ``status`` / ``outcome`` / ``sla_step`` on end and boundary events.
 * ``camunda:candidateGroups`` on user tasks is kept in ``task_spec.extensions['candidateGroups']``:
   it names the role whose officers may work the task.
+* ``bpmn:businessRuleTask`` calls its ``camunda:decisionRef`` when it runs, not when it is parsed
+  (engine/decisions.py): regions edit their decision tables while complaints run.
 
 See docs/adr/0001-camunda-flavour.md for why the Camunda flavour.
 """
@@ -12,7 +14,13 @@ from __future__ import annotations
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, EndEvent, IntermediateCatchEvent, NoneTask, StartEvent
+from SpiffWorkflow.bpmn.specs.defaults import (
+    BoundaryEvent,
+    EndEvent,
+    IntermediateCatchEvent,
+    NoneTask,
+    StartEvent,
+)
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaBoundaryEventParser,
@@ -23,6 +31,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, CamundaTaskParser, UserTaskParser
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
+from .decisions import LiveBusinessRuleTask, LiveBusinessRuleTaskParser
 from .timers import clocked
 
 
@@ -85,6 +94,7 @@ class AduanParser(CamundaParser):
         full_tag("endEvent"): (_EndEventParser, EndEvent),
         full_tag("intermediateCatchEvent"): (_CatchEventParser, IntermediateCatchEvent),
         full_tag("boundaryEvent"): (_BoundaryEventParser, BoundaryEvent),
+        full_tag("businessRuleTask"): (LiveBusinessRuleTaskParser, LiveBusinessRuleTask),
     }
 
 

@@ -21,6 +21,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from . import serializer
+from .decisions import DecisionSource
 from .forms import form_definition, validate
 from .parser import parse_process
 from .sandbox import make_script_engine
@@ -84,9 +85,11 @@ class LoadedSpec:
 
 class Engine:
     def __init__(self, functions: Mapping[str, Callable[..., Any]] | None = None,
-                 clock: Callable[[], datetime] | None = None):
+                 clock: Callable[[], datetime] | None = None, decisions: DecisionSource | None = None):
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.script_engine = make_script_engine(functions, self.clock)
+        # Where business rule tasks find their decision tables (engine/decisions.py).
+        self.script_engine.decisions = decisions
         self._specs: dict[Any, LoadedSpec] = {}
         self._lock = threading.Lock()
 

@@ -51,15 +51,15 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
+import functools
+import operator
 import os
+import re
 import resource
 import sys
 import threading
 import time
-import copy
-import functools
-import operator
-import re
 import types
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -69,9 +69,9 @@ from RestrictedPython.Guards import (
     full_write_guard,
     guarded_iter_unpack_sequence,
     guarded_unpack_sequence,
-    raise_ as _RAISE,
-    safer_getattr,
 )
+from RestrictedPython.Guards import raise_ as _RAISE
+from RestrictedPython.Guards import safer_getattr
 from RestrictedPython.PrintCollector import PrintCollector
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -518,6 +518,7 @@ class SandboxedScriptEngine(PythonScriptEngine):
     """PythonScriptEngine whose wrapped errors keep the ScriptNotAllowed as ``__cause__``."""
 
     environment: SandboxedEnvironment
+    decisions: Any = None  # where business rule tasks find their decision tables (engine/decisions.py)
 
     def evaluate(self, task: Any, expression: str, external_context: Mapping[str, Any] | None = None) -> Any:
         try:

@@ -14,6 +14,8 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
+from .decisions import LiveBusinessRuleTask, LiveBusinessRuleTaskConverter
+
 STATE_FORMAT = "aduan-1"
 
 
@@ -36,6 +38,7 @@ class SpecFreeWorkflowConverter(BpmnWorkflowConverter):
 
 _config = dict(CAMUNDA_CONFIG)
 _config[BpmnWorkflow] = SpecFreeWorkflowConverter
+_config[LiveBusinessRuleTask] = LiveBusinessRuleTaskConverter
 _serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 
 

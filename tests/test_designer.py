@@ -149,7 +149,7 @@ def test_bad_diagrams_over_the_api_are_refused_with_the_element_named(api, clien
             (SOP.replace('camunda:candidateGroups="admin_instansi"', "").replace('name="Admin Instansi"',
                                                                                    'name="Bagian Umum"'),
              "verify", "unknown_role"),
-            (SOP.replace("instansi_id = target_instansi_id", "import os\ninstansi_id = target_instansi_id", 1),
+            (SOP.replace("instansi_id = target_instansi_id\nunit_id", "import os\ninstansi_id = target_instansi_id\nunit_id", 1),
              "transfer", "script_invalid")):
         revision = client.get(path, headers=api.auth("koord")).json["revision"]
         r = client.put(path, data=broken, content_type=XML, headers={**api.auth("koord"), "If-Match": f'"r{revision}"'})
@@ -166,7 +166,7 @@ def test_bad_diagrams_over_the_api_are_refused_with_the_element_named(api, clien
 
 def test_a_deployed_script_that_loops_forever_is_stopped_and_the_complaint_is_untouched(api, client, services,
                                                                                        world):
-    looping = SOP.replace("instansi_id = target_instansi_id", "while True:\n    pass", 1)
+    looping = SOP.replace("instansi_id = target_instansi_id\nunit_id = None", "while True:\n    pass", 1)
     assert looping != SOP
     draft = _draft(api, body=looping).json
     r = client.post(f"/api/processes/drafts/{draft['id']}/deploy", json={"note": "skrip berputar"},

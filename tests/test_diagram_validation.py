@@ -27,7 +27,8 @@ def test_the_bundled_sop_is_valid():
     # Camunda Modeler writes JUEL: refused with the Python to write instead
     (('action == "dispatch"', '${action == "dispatch"}'), ("flow_action_dispatch", "juel_expression")),
     # a script that imports a module
-    (('instansi_id = target_instansi_id', 'import os\ninstansi_id = target_instansi_id'), ("transfer", "script_invalid")),
+    (('instansi_id = target_instansi_id\nunit_id', 'import os\ninstansi_id = target_instansi_id\nunit_id'),
+         ("transfer", "script_invalid")),
     # a condition that reaches for the interpreter's internals
     (('action == "archive"', '().__class__ == action'), ("flow_action_archive", "expression_invalid")),
     # an officer's task without a time limit
@@ -35,7 +36,7 @@ def test_the_bundled_sop_is_valid():
     # a status LAPOR! does not publish
     (('value="dipending"', 'value="ditunda_dulu"'), ("reporter_info", "unknown_status")),
     # a timer for a step without a limit
-    (('sla_due("verify")', 'sla_due("verifikasi")'), ("verify_deadline", "unknown_step")),
+    (('sla_due("verify")', 'sla_due("verifikasi")'), ("triage_deadline", "unknown_step")),
     # a form condition naming a field that is not in the form
     (('value="action:dispatch"', 'value="aksi:dispatch"'), ("verify", "required_if_field")),
     # a choice the other field cannot take

@@ -11,7 +11,19 @@ from workflows.ids import MAX_ID
 from workflows.service import Aduan
 
 from . import config, errors, i18n, pages
-from .api import auth, complaints, monev, notifications, plans, processes, reference, rules, tasks, users
+from .api import (
+    auth,
+    complaints,
+    monev,
+    notifications,
+    plans,
+    processes,
+    reference,
+    routing,
+    rules,
+    tasks,
+    users,
+)
 from .schemas import ErrorOut
 
 
@@ -37,7 +49,7 @@ def create_app(overrides: dict[str, Any] | None = None, services: Aduan | None =
     i18n.init_app(app)
     api = AduanApi(app)
     for blueprint in (auth.blp, complaints.blp, complaints.officer_blp, tasks.blp, notifications.blp,
-                      reference.blp, users.blp, monev.blp, processes.blp, rules.blp, plans.blp):
+                      reference.blp, users.blp, monev.blp, processes.blp, rules.blp, plans.blp, routing.blp):
         api.register_blueprint(blueprint)
     pages.init_app(app)
     errors.init_app(app)

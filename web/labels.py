@@ -159,6 +159,7 @@ TIER_NAME = {"ringan": _l("light"), "normatif": _l("normative"), "tanpa_pemeriks
 RULE_KIND = {"limit": _l("Time limit"), "day": _l("Calendar"), "chain": _l("Escalation chain")}
 DAY_KIND = {"off": _l("day off (added)"), "on": _l("working day (day off cancelled)"), "holiday": _l("holiday")}
 RULE_KIND["plan"] = _l("Action plan")
+RULE_KIND.update({"routing": _l("Routing row"), "category": _l("Category"), "unit": _l("Unit")})
 PLAN_INDICATOR = {
     "follow_up_share": _l("Follow-up share"), "verify_on_time": _l("Verified within the limit"),
     "satisfaction": _l("Satisfied reporters"), "account_activity": _l("Active admin accounts"),

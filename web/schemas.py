@@ -353,7 +353,9 @@ class ComplaintIn(In):
     description = fields.String(required=True, validate=validate.Length(10, 10_000))
     location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
     region_id = Id(required=True)
-    instansi_id = Id(required=True)
+    instansi_id = Id(load_default=None, allow_none=True,
+                     metadata={"description": "omitted or null when the reporter does not know: the region's "
+                                              "routing table proposes one and a coordinator routes the report"})
     anonymous = fields.Boolean(load_default=False)
     confidential = fields.Boolean(load_default=False)
     reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200),
@@ -409,7 +411,7 @@ class PublicComplaintOut(Schema):
     type = fields.String()
     category = fields.String()
     status = fields.String()
-    instansi = fields.String()
+    instansi = fields.String(allow_none=True, metadata={"description": "null while the report waits for triage"})
     region = fields.String()
     created_at = fields.DateTime()
     closed = fields.Boolean(metadata={"description": CLOSED_HELP})
@@ -460,7 +462,7 @@ class OfficerComplaintOut(Schema):
     anonymous = fields.Boolean()
     confidential = fields.Boolean()
     region = fields.Nested(NamedRef)
-    instansi = fields.Nested(NamedRef)
+    instansi = fields.Nested(NamedRef, allow_none=True, metadata={"description": "null while waiting for triage"})
     unit = fields.Nested(NamedRef, allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -573,6 +575,7 @@ class UnitOut(Schema):
     code = fields.String()
     name = fields.String()
     instansi_id = fields.Integer()
+    active = fields.Boolean(metadata={"description": "false: retired, no longer offered for new work"})
 
 
 class NotificationOut(Schema):
@@ -661,3 +664,63 @@ class MonevOut(Schema):
     by_instansi = fields.List(fields.Nested(MonevRowOut), data_key="instansi")
     by_month = fields.List(fields.Nested(MonevRowOut), data_key="months")
     lagging = fields.List(fields.Nested(MonevRowOut))
+
+
+class CategoryOut(Schema):
+    code = fields.String()
+    name_id = fields.String()
+    name_en = fields.String()
+    active = fields.Boolean()
+
+
+class CategoryIn(In):
+    code = fields.String(required=True, validate=validate.Length(1, 60),
+                         metadata={"description": "lower-case letters, digits and _; e.g. air_bersih"})
+    name_id = fields.String(required=True, validate=validate.Length(1, 100))
+    name_en = fields.String(required=True, validate=validate.Length(1, 100))
+
+
+class CategoryUpdateIn(In):
+    name_id = fields.String(validate=validate.Length(1, 100))
+    name_en = fields.String(validate=validate.Length(1, 100))
+    active = fields.Boolean(metadata={"description": "false retires the category (no longer offered)"})
+
+
+class UnitIn(In):
+    code = fields.String(required=True, validate=validate.Length(1, 32))
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+
+
+class UnitUpdateIn(In):
+    name = fields.String(validate=validate.Length(1, 200))
+    active = fields.Boolean(metadata={"description": "false retires the unit (no longer offered for new work)"})
+
+
+class RouteRowOut(Schema):
+    id = fields.Integer(attribute="rule.id")
+    source = fields.String(metadata={"description": "here | province | national: where the row is set"})
+    category = fields.String(attribute="rule.category")
+    keywords = fields.List(fields.String())
+    sub_region = fields.String(allow_none=True, metadata={"description": "the regency/city a province's row is for"})
+    instansi_id = fields.Integer(attribute="rule.instansi_id")
+    instansi = fields.String()
+    unit_id = fields.Integer(attribute="rule.unit_id", allow_none=True)
+    unit = fields.String(allow_none=True)
+    set_at = fields.DateTime(attribute="rule.set_at")
+
+
+class RoutingOut(Schema):
+    region = fields.String(allow_none=True)
+    editable = fields.Boolean(metadata={"description": "whether the caller may change this region's table"})
+    rows = fields.List(fields.Nested(RouteRowOut),
+                       metadata={"description": "in the order they are tried; the first match wins"})
+
+
+class RouteIn(RegionIn):
+    category = fields.String(required=True, validate=validate.Length(1, 60))
+    keywords = fields.String(load_default="", validate=validate.Length(0, 500),
+                             metadata={"description": "comma-separated; any one in the title or description"})
+    sub_region = fields.String(load_default=None, allow_none=True, validate=validate.Length(0, 16),
+                               metadata={"description": "a regency/city code (a province's table only)"})
+    instansi_id = Id(required=True)
+    unit_id = Id(load_default=None, allow_none=True)

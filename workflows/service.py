@@ -20,6 +20,7 @@ from .processes.designer import Designer
 from .processes.migration import Migrations
 from .processes.progress import Progress
 from .processes.registry import Registry
+from .routing.decide import Routing
 from .sla import diagram_functions
 from .sla.due import Timekeeper
 from .sla.policy import SlaPolicy
@@ -35,9 +36,11 @@ class Aduan:
         # Default: wall clock plus the offset `aduan simulate` may have stored in the database.
         self.clock: Clock = clock or OffsetClock(self.sessions)
         self.policy = SlaPolicy(self.sessions)
-        self.engine = Engine(functions=diagram_functions.build(self.clock, self.policy), clock=self.clock)
+        self.routing = Routing()
+        self.engine = Engine(functions=diagram_functions.build(self.clock, self.policy), clock=self.clock,
+                             decisions=self.routing)
         self.registry = Registry(self.engine)
-        self.progress = Progress(self.registry, self.clock, self.policy)
+        self.progress = Progress(self.registry, self.clock, self.policy, self.routing)
         self.tasks = Tasks(self.progress)
         self.users = Users(self.clock)
         self.timekeeper = Timekeeper(self.progress)

@@ -2,19 +2,20 @@
 env, ``Aduan`` and the tests import this). Each model lives in its area's ``models.py``."""
 from .accounts.models import ApiToken, User
 from .audit import AuditEvent
-from .complaints.models import Attachment, Complaint, ReporterContact
+from .complaints.models import Attachment, Category, Complaint, ReporterContact
 from .monev.models import MonevDaily, MonevStale, MonevState
 from .notifications.models import Notification
 from .org.models import Instansi, Region, Unit
 from .orm import Base, utcnow
 from .plans.models import ActionPlan, PlanActivity, PlanTarget
 from .processes.models import ProcessDefinition, ProcessDraft, ProcessInstance, ProcessMigration
+from .routing.models import RoutingRule
 from .settings import Setting
 from .sla.models import CalendarOverride, Deadline, EscalationLevel, RuleChange, SlaBreach, SlaLimit
 from .tasks.models import HumanTask
 from .throttle import FailedAttempt
 
-__all__ = ["ActionPlan", "ApiToken", "Attachment", "AuditEvent", "Base", "CalendarOverride", "Complaint", "Deadline",
+__all__ = ["ActionPlan", "ApiToken", "Attachment", "AuditEvent", "Base", "CalendarOverride", "Category", "Complaint", "Deadline",
            "EscalationLevel", "FailedAttempt", "HumanTask", "Instansi", "MonevDaily", "MonevStale", "MonevState",
-           "Notification", "PlanActivity", "PlanTarget", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "ProcessMigration", "Region", "ReporterContact", "RuleChange", "Setting",
+           "Notification", "PlanActivity", "PlanTarget", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "ProcessMigration", "Region", "ReporterContact", "RoutingRule", "RuleChange", "Setting",
            "SlaBreach", "SlaLimit", "Unit", "User", "utcnow"]

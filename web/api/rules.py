@@ -5,18 +5,28 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import request
-from flask_babel import get_locale
 from flask.views import MethodView
+from flask_babel import get_locale
 from flask_smorest import Blueprint
 
 from workflows.errors import Invalid
 from workflows.processes.registry import NATIONAL_SOP
+from workflows.routing import overview
 from workflows.sla import inforce
 from workflows.sla import rules as sla_rules
 
 from ..context import current_user, services, unit_of_work
-from ..schemas import (ChainIn, DayIn, DuePreviewOut, ErrorOut, InheritLimitIn, LimitIn, RegionIn, RuleChangeOut,
-                       RulesOut)
+from ..schemas import (
+    ChainIn,
+    DayIn,
+    DuePreviewOut,
+    ErrorOut,
+    InheritLimitIn,
+    LimitIn,
+    RegionIn,
+    RuleChangeOut,
+    RulesOut,
+)
 
 blp = Blueprint("rules", __name__, url_prefix="/api/rules",
                 description="Regional rules: time limits, calendar, escalation chain (within the national rules)")
@@ -147,13 +157,15 @@ class Preview(MethodView):
 @blp.route("/history")
 class History(MethodView):
     @blp.doc(parameters=[REGION_PARAM, {"in": "query", "name": "kind", "schema": {"type": "string",
-                                                                                  "enum": ["rules", "plan"]},
-                                        "description": "rules (default: limits, days, chain) or plan (rencana aksi)"}])
+                                                                                  "enum": ["rules", "plan", "routing"]},
+                                        "description": "rules (default: limits, days, chain), plan (rencana aksi) "
+                                                       "or routing (routing rows, categories, units)"}])
     @blp.response(200, RuleChangeOut(many=True))
     def get(self):
         """The last 50 changes to the region's rules (or, with ``kind=plan``, to its action plans),
         newest first: who, when, old -> new."""
-        kinds = ("plan",) if request.args.get("kind") == "plan" else ("limit", "day", "chain")
+        kinds = {"plan": ("plan",), "routing": overview.HISTORY_KINDS}.get(request.args.get("kind", ""),
+                                                                           ("limit", "day", "chain"))
         with unit_of_work() as db:
             user = current_user(db)
             region = inforce.visible_region(db, user, request.args.get("region") or None)

@@ -11,12 +11,12 @@ from flask_babel import get_locale
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 from .. import labels
-from . import auth, complaints, designer, monev, notifications, plans, public, rules, tasks, users
-from .common import lang_url, load_officer, local_time
+from . import auth, complaints, designer, monev, notifications, plans, public, routing, rules, tasks, users
+from .common import category_choices, category_name, lang_url, load_officer, local_time
 
 csrf = CSRFProtect()
 BLUEPRINTS = (public.bp, auth.bp, tasks.bp, complaints.bp, users.bp, notifications.bp, monev.bp, designer.bp,
-              rules.bp, plans.bp)
+              rules.bp, plans.bp, routing.bp)
 BODY_LIMITS = {"pages_public.report": public.REPORT_BODY_LIMIT}
 
 
@@ -52,7 +52,8 @@ def init_app(app: Flask) -> None:
         return response
 
     app.jinja_env.globals.update(
-        csrf_token=generate_csrf, lang_url=lang_url, labels=labels, label=labels.label, get_locale=get_locale)
+        csrf_token=generate_csrf, lang_url=lang_url, labels=labels, label=labels.label, get_locale=get_locale,
+        category_name=category_name, category_choices=category_choices)
     app.jinja_env.filters["localtime"] = local_time
 
     @app.context_processor

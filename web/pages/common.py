@@ -13,10 +13,12 @@ from flask import g, redirect, request, session, url_for
 from flask_babel import get_locale
 
 from workflows.accounts.users import by_id, officer
+from workflows.complaints import categories
 from workflows.errors import DomainError, Invalid
 from workflows.notifications import inbox
 from workflows.org import queries as org
 
+from .. import labels
 from ..context import unit_of_work
 from ..messages import field_message, message
 
@@ -119,3 +121,25 @@ def safe_next(target: str | None, default: str) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return default
+
+
+def category_name(code: str | None) -> str:
+    """A category's name in the page's language (categories live in the database: the Admin Nasional
+    adds and renames them); read once per request."""
+    if not code:
+        return ""
+    names = g.get("category_names")
+    if names is None:
+        with unit_of_work() as db:
+            names = {c.code: (c.name_id, c.name_en) for c in categories.listed(db)}
+        g.category_names = names
+    pair = names.get(code)
+    if pair is None:
+        return labels.label(labels.CATEGORY, code)
+    return pair[1] if str(get_locale()) == "en" else pair[0]
+
+
+def category_choices() -> list[tuple[str, str]]:
+    """Every category as (code, name in the page's language), for filters."""
+    category_name("lainnya")  # loads the names once per request
+    return [(code, category_name(code)) for code in g.get("category_names", {})]

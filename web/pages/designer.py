@@ -8,12 +8,22 @@ token, so the page and a designer's own tools get the same answers.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from workflows.errors import DomainError
-from workflows.processes.designer import known_variant, may_design, own_variant
 from workflows.org import queries as org
+from workflows.processes.designer import known_variant, may_design, own_variant
 from workflows.processes.registry import NATIONAL_SOP
 
 from ..context import services, unit_of_work

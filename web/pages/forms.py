@@ -21,7 +21,7 @@ def choices(db: Session, form: dict[str, Any] | None, complaint: Complaint) -> d
     out: dict[str, list[tuple[str, str]]] = {}
     for field in (form or {}).get("fields", []):
         if field.get("ref") == "unit":
-            out[field["id"]] = [(str(u.id), u.name) for u in org.units(db, complaint.instansi_id)]
+            out[field["id"]] = [(str(u.id), u.name) for u in org.units(db, complaint.instansi_id, active_only=True)]
         elif field.get("ref") == "instansi":
             out[field["id"]] = [(str(i.id), i.name) for i in org.instansi_except(db, complaint.instansi_id)]
     return out

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from marshmallow import ValidationError
 
+from workflows.complaints import categories
 from workflows.complaints.attachments import MAX_BYTES, MAX_FILES, Upload
 from workflows.complaints.attachments import problems as attachment_problems
-from workflows.complaints.categories import CATEGORIES
 from workflows.complaints.service import NewComplaint
 from workflows.complaints.statuses import COMPLAINT_TYPES
 from workflows.errors import DomainError, Forbidden, Invalid, NotFound
@@ -34,7 +34,7 @@ def home():
 
 
 def _pickers(db):
-    return {"regions": org.regions(db), "instansi": org.instansi(db), "categories": CATEGORIES, "types": COMPLAINT_TYPES,
+    return {"regions": org.regions(db), "instansi": org.instansi(db), "categories": [c.code for c in categories.listed(db, active_only=True)], "types": COMPLAINT_TYPES,
             "max_files": MAX_FILES, "max_mb": MAX_BYTES // (1024 * 1024)}
 
 

@@ -1,6 +1,20 @@
-"""Complaint categories offered by the report form. The API accepts any short category text (other
-channels bring their own), the form offers this list."""
+"""Complaint categories: the report form offers the active ones, the routing table routes by them. The
+Admin Nasional adds, renames and retires them on the routing page (a retired category stays on the
+complaints that carry it, and is no longer offered). The API accepts any short category text (other
+channels bring their own); ``CATEGORIES`` are the codes every installation starts with (migration 0018)."""
 from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..accounts.models import User
+from ..accounts.roles import ADMIN_NASIONAL
+from ..errors import Forbidden, Invalid, NotFound
+from ..sla.models import RuleChange
+from .models import Category
 
 CATEGORIES = (
     "infrastruktur",
@@ -14,3 +28,78 @@ CATEGORIES = (
     "perizinan",
     "lainnya",
 )
+_CODE = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
+MAX_NAME = 100
+
+
+def listed(session: Session, active_only: bool = False) -> list[Category]:
+    stmt = select(Category).order_by(Category.position, Category.code)
+    if active_only:
+        stmt = stmt.where(Category.active.is_(True))
+    return list(session.scalars(stmt))
+
+
+def names(session: Session) -> dict[str, Category]:
+    return {c.code: c for c in listed(session)}
+
+
+def _require_national(user: User | None) -> None:
+    if user is not None and user.role != ADMIN_NASIONAL:
+        raise Forbidden("only the Admin Nasional manages the categories")
+
+
+def _name_errors(name_id: str, name_en: str) -> dict[str, list]:
+    errors: dict[str, list] = {}
+    for field, value in (("name_id", name_id), ("name_en", name_en)):
+        if not value:
+            errors[field] = [("required", {})]
+        elif len(value) > MAX_NAME:
+            errors[field] = [("too_long", {"max": MAX_NAME})]
+    return errors
+
+
+def add(session: Session, code: str, name_id: str, name_en: str, *, user: User | None, now: datetime) -> Category:
+    _require_national(user)
+    code, name_id, name_en = (code or "").strip().lower(), (name_id or "").strip(), (name_en or "").strip()
+    errors = _name_errors(name_id, name_en)
+    if not _CODE.match(code):
+        errors["code"] = [("bad_code", {})]
+    elif session.get(Category, code) is not None:
+        errors["code"] = [("duplicate_category", {})]
+    if errors:
+        raise Invalid(errors)
+    position = (session.scalar(select(func.max(Category.position))) or 0) + 1
+    category = Category(code=code, name_id=name_id, name_en=name_en, active=True, position=position)
+    session.add(category)
+    _log(session, code, "", f"{name_id} / {name_en}", user, now)
+    return category
+
+
+def update(session: Session, code: str, *, name_id: str | None = None, name_en: str | None = None,
+           active: bool | None = None, user: User | None, now: datetime) -> Category:
+    """Rename a category, retire it (``active`` False) or offer it again."""
+    _require_national(user)
+    category = session.get(Category, code)
+    if category is None:
+        raise NotFound("no such category")
+    new_id = category.name_id if name_id is None else name_id.strip()
+    new_en = category.name_en if name_en is None else name_en.strip()
+    errors = _name_errors(new_id, new_en)
+    if errors:
+        raise Invalid(errors)
+    old = _text(category)
+    category.name_id, category.name_en = new_id, new_en
+    if active is not None:
+        category.active = active
+    if _text(category) != old:
+        _log(session, code, old, _text(category), user, now)
+    return category
+
+
+def _text(category: Category) -> str:
+    return f"{category.name_id} / {category.name_en}" + ("" if category.active else " (retired)")
+
+
+def _log(session: Session, code: str, old: str, new: str, user: User | None, now: datetime) -> None:
+    session.add(RuleChange(region_id=None, kind="category", rule=code, old=old, new=new,
+                           changed_by_id=user.id if user else None, changed_at=now))

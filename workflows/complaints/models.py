@@ -24,7 +24,8 @@ class Complaint(Base):
     location: Mapped[str | None] = mapped_column(String(300))
     channel: Mapped[str] = mapped_column(String(20), default="web")
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
-    instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"))
+    # None while a report whose reporter did not know the instansi waits for triage (routing/)
+    instansi_id: Mapped[int | None] = mapped_column(ForeignKey("instansi.id"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     status: Mapped[str] = mapped_column(String(30), index=True)
     anonymous: Mapped[bool] = mapped_column(default=False)
@@ -47,8 +48,22 @@ class Complaint(Base):
     reopened: Mapped[int] = mapped_column(default=0)  # times a dissatisfied reporter reopened it
 
     region: Mapped[Region] = relationship(lazy="joined")
-    instansi: Mapped[Instansi] = relationship(lazy="joined")
+    instansi: Mapped[Instansi | None] = relationship(lazy="joined")
     unit: Mapped[Unit | None] = relationship(lazy="joined")
+
+
+class Category(Base):
+    """A complaint category the report form offers (managed by the Admin Nasional on the routing page).
+    Retired ones stay for the complaints that carry them, but are no longer offered."""
+    __tablename__ = "categories"
+    code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    name_id: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    def name(self, language: str | None) -> str:
+        return self.name_en if language == "en" else self.name_id
 
 
 class ReporterContact(Base):

@@ -39,7 +39,7 @@ class NewComplaint:
     title: str
     description: str
     region_id: int
-    instansi_id: int
+    instansi_id: int | None  # None: the reporter does not know; the routing table proposes one at triage
     location: str | None = None
     anonymous: bool = False
     confidential: bool = False
@@ -77,7 +77,7 @@ class Complaints:
         region = find(session, Region, new.region_id)
         if region is None:
             errors["region_id"] = [("unknown_region", {})]
-        if find(session, Instansi, new.instansi_id) is None:
+        if new.instansi_id is not None and find(session, Instansi, new.instansi_id) is None:
             errors["instansi_id"] = [("unknown_instansi", {})]
         if not new.anonymous and not (new.reporter_name or "").strip():
             errors["reporter_name"] = [("required_unless_anonymous", {})]

@@ -47,7 +47,7 @@ def public_view(session: Session, registry: Registry, complaint: Complaint, repo
         "category": complaint.category,
         "status": complaint.status,
         "closed": is_closed(complaint),
-        "instansi": complaint.instansi.name,
+        "instansi": complaint.instansi.name if complaint.instansi else None,  # None: waiting for triage
         "region": complaint.region.name,
         "timezone": complaint.region.timezone,
         "created_at": complaint.created_at,
@@ -83,7 +83,7 @@ def officer_view(session: Session, registry: Registry, complaint: Complaint, use
         "tier": complaint.tier, "rating": complaint.rating, "anonymous": complaint.anonymous,
         "confidential": complaint.confidential,
         "region": {"id": complaint.region_id, "name": complaint.region.name},
-        "instansi": {"id": complaint.instansi_id, "name": complaint.instansi.name},
+        "instansi": {"id": complaint.instansi_id, "name": complaint.instansi.name} if complaint.instansi else None,
         "unit": {"id": complaint.unit_id, "name": complaint.unit.name} if complaint.unit else None,
         "created_at": complaint.created_at, "updated_at": complaint.updated_at,
         "closed_at": complaint.closed_at, "reporter": reporter,

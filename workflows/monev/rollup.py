@@ -97,7 +97,8 @@ def refresh(sessions: sessionmaker[Session], now: datetime, full: bool = False,
             result = _rebuild_all(db)
         else:
             changed = db.execute(select(_c.received_on, _c.instansi_id)
-                                 .where(_c.updated_at >= state.watermark).distinct()).all()
+                                 .where(_c.updated_at >= state.watermark, _c.instansi_id.is_not(None))
+                                 .distinct()).all()
             stale = [tuple(row) for row in db.execute(select(MonevStale.day, MonevStale.instansi_id))]
             pairs = {tuple(row) for row in changed} | set(stale)
             _rebuild(db, sorted(pairs))
@@ -133,7 +134,8 @@ def _rebuild(db: Session, pairs: Sequence[tuple[date, int]]) -> None:
 
 
 def _insert(pairs: Sequence[tuple[date, int]] | None):
-    query = select(_c.received_on, _c.instansi_id, *_COLUMNS.values())
+    # A report waiting for triage has no instansi yet: it is counted once it is routed.
+    query = select(_c.received_on, _c.instansi_id, *_COLUMNS.values()).where(_c.instansi_id.is_not(None))
     if pairs is not None:
         query = query.where(tuple_(_c.received_on, _c.instansi_id).in_(pairs))
     query = query.group_by(_c.received_on, _c.instansi_id)

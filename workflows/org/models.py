@@ -40,3 +40,4 @@ class Unit(Base):
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    active: Mapped[bool] = mapped_column(default=True)  # an inactive unit is no longer offered for new work

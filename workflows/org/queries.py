@@ -39,9 +39,12 @@ def instansi(session: Session) -> list[Instansi]:
     return list(session.scalars(select(Instansi).order_by(Instansi.name)))
 
 
-def instansi_except(session: Session, instansi_id: int) -> list[Instansi]:
-    """Every instansi but one (where a complaint can be transferred to)."""
-    return list(session.scalars(select(Instansi).where(Instansi.id != instansi_id).order_by(Instansi.name)))
+def instansi_except(session: Session, instansi_id: int | None) -> list[Instansi]:
+    """Every instansi but one (where a complaint can be transferred to); all while it has none (triage)."""
+    stmt = select(Instansi).order_by(Instansi.name)
+    if instansi_id is not None:
+        stmt = stmt.where(Instansi.id != instansi_id)
+    return list(session.scalars(stmt))
 
 
 def instansi_in_scope(session: Session, user: User, province_id: int | None = None) -> list[Instansi]:
@@ -53,12 +56,17 @@ def instansi_in_scope(session: Session, user: User, province_id: int | None = No
     return list(session.scalars(stmt))
 
 
-def units(session: Session, instansi_ids: int | Iterable[int]) -> list[Unit]:
-    """The units of one instansi, or of several, by name."""
+def units(session: Session, instansi_ids: int | Iterable[int] | None, active_only: bool = False) -> list[Unit]:
+    """The units of one instansi, or of several, by name (``active_only``: those still offered for new work)."""
+    if instansi_ids is None:
+        return []
     ids = [instansi_ids] if isinstance(instansi_ids, int) else list(instansi_ids)
     if not ids:
         return []
-    return list(session.scalars(select(Unit).where(Unit.instansi_id.in_(ids)).order_by(Unit.name)))
+    stmt = select(Unit).where(Unit.instansi_id.in_(ids)).order_by(Unit.name)
+    if active_only:
+        stmt = stmt.where(Unit.active.is_(True))
+    return list(session.scalars(stmt))
 
 
 def zones(session: Session, region_ids: Iterable[int | None]) -> dict[int | None, str]:

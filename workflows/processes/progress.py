@@ -22,6 +22,7 @@ from ..complaints.models import Complaint
 from ..errors import Conflict
 from ..monev import rollup
 from ..org.models import Instansi, Unit
+from ..routing.decide import Routing
 from ..sla import deadlines, escalations, milestones
 from ..sla.models import Deadline
 from ..sla.policy import SlaPolicy
@@ -32,11 +33,12 @@ from .registry import NATIONAL_SOP, Registry
 
 
 class Progress:
-    def __init__(self, registry: Registry, clock: Clock, policy: SlaPolicy):
+    def __init__(self, registry: Registry, clock: Clock, policy: SlaPolicy, routing: Routing | None = None):
         self.registry = registry
         self.engine: Engine = registry.engine
         self.clock = clock
         self.policy = policy
+        self.routing = routing or Routing()
 
     def start(self, session: Session, complaint: Complaint) -> ProcessInstance:
         definition = self.registry.active(session, NATIONAL_SOP, complaint.region)
@@ -44,7 +46,8 @@ class Progress:
                 "instansi_id": complaint.instansi_id, "unit_id": None, "region_id": complaint.region_id,
                 "type": complaint.type, "category": complaint.category}
         try:
-            workflow, result = self.engine.start(self.registry.loaded(definition), data)
+            with self.routing.prepared(session, complaint):  # the routing table the diagram calls
+                workflow, result = self.engine.start(self.registry.loaded(definition), data)
         except EngineError as exc:
             raise Conflict(f"the process could not start: {exc}") from exc
         instance = ProcessInstance(complaint_id=complaint.id, definition_id=definition.id,
@@ -135,7 +138,8 @@ class Progress:
         if isinstance(instansi_id, int) and instansi_id != complaint.instansi_id \
                 and session.get(Instansi, instansi_id) is not None:
             # monev counts the complaint for its new instansi: the old one's day is rebuilt too
-            rollup.mark_stale(session, complaint.received_on, complaint.instansi_id, now)
+            if complaint.instansi_id is not None:  # (None: it was waiting for triage)
+                rollup.mark_stale(session, complaint.received_on, complaint.instansi_id, now)
             complaint.instansi_id = instansi_id
         unit_id = data.get("unit_id")
         if not isinstance(unit_id, int):

@@ -18,11 +18,11 @@ from sla.calendar import BusinessCalendar, Limit, WorkingHours
 
 from ..accounts.models import User
 from ..accounts.roles import ADMIN_INSTANSI, ADMIN_NASIONAL
+from ..errors import Forbidden
 from ..org.models import Instansi, Region
 from ..orm import find
 from .models import CalendarOverride, EscalationLevel, SlaLimit
 from .policy import DEFAULT_LIMITS, SlaPolicy, seconds_of, strictest
-from ..errors import Forbidden
 from .rules import may_edit, region_by_code
 
 HERE, PROVINCE, NATIONAL, DEFAULT = "here", "province", "national", "default"

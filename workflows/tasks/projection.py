@@ -14,7 +14,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.runtime import ReadyTask
 
-from ..accounts.roles import task_role
+from ..accounts.models import User
+from ..accounts.roles import OFFICER_ROLES, task_role
+from ..accounts.scope import officers_for_task_filter
 from ..complaints.models import Complaint
 from ..processes.models import ProcessInstance
 from .models import HumanTask
@@ -56,13 +58,26 @@ def project(session: Session, complaint: Complaint, instance: ProcessInstance, r
                             role=task_role(task.candidate_groups, task.lane) or UNASSIGNED,
                             created_at=now, state=OPEN, instansi_id=complaint.instansi_id,
                             unit_id=complaint.unit_id, region_id=province_id, due_at=task.due_at)
+            _fall_back(session, row, task.properties.get("fallback_role"))
             session.add(row)
         else:  # (title and role change when the complaint moves to another version of its process)
+            role = task_role(task.candidate_groups, task.lane) or UNASSIGNED
+            if row.role != task.properties.get("fallback_role"):  # (a fallen-back task stays where it went)
+                _set_changed(row, role=role)
             _set_changed(row, instansi_id=complaint.instansi_id, unit_id=complaint.unit_id,
-                         region_id=province_id, due_at=task.due_at, title=task.title,
-                         role=task_role(task.candidate_groups, task.lane) or UNASSIGNED)
+                         region_id=province_id, due_at=task.due_at, title=task.title)
         result.append(row)
     return result
+
+
+def _fall_back(session: Session, row: HumanTask, fallback: str | None) -> None:
+    """A task whose role has nobody in its scope (e.g. a province without an Admin Koordinator) goes to
+    the diagram's ``fallback_role`` instead (the Admin Nasional), so it never waits unseen."""
+    if not fallback or fallback not in OFFICER_ROLES or fallback == row.role:
+        return
+    anyone = session.scalar(select(User.id).where(User.active.is_(True), officers_for_task_filter(row)).limit(1))
+    if anyone is None:
+        row.role = fallback
 
 
 def _set_changed(row, **values) -> None:

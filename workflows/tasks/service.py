@@ -85,9 +85,10 @@ class Tasks:
             return escalations.ESCALATION_FORM
         workflow = self.progress.open(session, session.get(ProcessInstance, task.instance_id))
         try:
-            return self.progress.engine.ready_task(workflow, task.spiff_task_id).form
+            ready = self.progress.engine.ready_task(workflow, task.spiff_task_id)
         except TaskNotReady:
             return None
+        return _suggest(session, task.complaint, ready.form, ready.data)
 
     # -- changing --------------------------------------------------------------------------------
     def claim(self, session: Session, task_id: int, user: User) -> HumanTask:
@@ -169,18 +170,22 @@ class Tasks:
     def _clock_data(self, session: Session, complaint: Complaint, task: HumanTask, ready: ReadyTask,
                     cleaned: dict[str, Any], actor: audit.Actor) -> dict[str, Any]:
         """Pause a step's clock when the diagram says this answer pauses it (``sla_pause_when``, e.g.
-        a deferral): keep the working time left, so the step resumes with it. Any other answer
-        clears it."""
+        a deferral): keep the working time left, so the step resumes with it. ``sla_carry`` = true
+        hands the time left to the next task of the same step (triage, then verification: one limit
+        for both). Any other answer clears it."""
         step = ready.properties.get("sla_step")
         if not step:
             return {}
         remaining = dict(ready.data.get("sla_remaining") or {})
         pause = ready.properties.get("sla_pause_when")
-        if pause and condition_holds(pause, cleaned) and task.due_at is not None:
+        paused = bool(pause) and condition_holds(pause, cleaned)
+        carried = ready.properties.get("sla_carry") == "true"
+        if (paused or carried) and task.due_at is not None:
             calendar = self.progress.policy.calendar(complaint.region_id)
             remaining[step] = max(1, calendar.working_seconds_between(self.clock(), task.due_at))
-            audit.record(session, complaint.id, actor, "sla_paused", self.clock(), task_name=task.name,
-                         data={"step": step, "remaining_seconds": remaining[step]}, public=False)
+            if paused:
+                audit.record(session, complaint.id, actor, "sla_paused", self.clock(), task_name=task.name,
+                             data={"step": step, "remaining_seconds": remaining[step]}, public=False)
         else:
             remaining.pop(step, None)
         return {"sla_remaining": remaining}
@@ -227,6 +232,29 @@ class Tasks:
         return task
 
 
+def _suggest(session: Session, complaint: Complaint, form: dict[str, Any] | None,
+             data: dict[str, Any]) -> dict[str, Any] | None:
+    """Fields with ``default_from`` start with that process variable's value (e.g. the routing table's
+    suggested unit) when it names a record the answer may name: a unit of the complaint's instansi that
+    is still active, an existing instansi. Such a field is marked ``suggested``."""
+    if form is None:
+        return None
+    fields = []
+    for field in form["fields"]:
+        value = data.get(field.get("default_from") or "")
+        if is_id(value):
+            if field.get("ref") == "unit":
+                unit = session.get(Unit, value)
+                value = value if unit is not None and unit.active and unit.instansi_id == complaint.instansi_id \
+                    else None
+            elif field.get("ref") == "instansi":
+                value = value if session.get(Instansi, value) is not None else None
+        else:
+            value = None
+        fields.append({**field, "default": value, "suggested": True} if value is not None else field)
+    return {**form, "fields": fields}
+
+
 def _check_references(session: Session, complaint: Complaint, form: dict[str, Any] | None,
                       cleaned: dict[str, Any]) -> list[Unit | Instansi]:
     """Check the units and instansi the answer names; returns those it found."""
@@ -238,7 +266,7 @@ def _check_references(session: Session, complaint: Complaint, form: dict[str, An
             continue
         if field["ref"] == "unit":
             unit = session.get(Unit, value) if is_id(value) else None
-            if unit is None or unit.instansi_id != complaint.instansi_id:
+            if unit is None or not unit.active or unit.instansi_id != complaint.instansi_id:
                 errors[field["id"]] = [("unknown_unit", {"instansi_id": complaint.instansi_id})]
             else:
                 found.append(unit)

@@ -34,6 +34,23 @@
       if (selected && selected.hidden) { instansi.value = ""; }
     });
   }
+  // A select with data-filters="<id>" shows only the options of that other select that belong to its
+  // value (data-instansi), e.g. the units of the chosen instansi on the routing page.
+  function filterDependents() {
+    document.querySelectorAll("select[data-filters]").forEach(function (owner) {
+      var target = document.getElementById(owner.getAttribute("data-filters"));
+      if (!target) { return; }
+      function apply() {
+        target.querySelectorAll("option[data-instansi]").forEach(function (option) {
+          option.hidden = option.getAttribute("data-instansi") !== owner.value;
+        });
+        var selected = target.options[target.selectedIndex];
+        if (selected && selected.hidden) { target.value = ""; }
+      }
+      owner.addEventListener("change", apply);
+      apply();
+    });
+  }
   // Forms that undo something ask first (data-confirm holds the question).
   document.addEventListener("submit", function (event) {
     var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
@@ -46,5 +63,6 @@
       form.addEventListener("change", function () { refresh(form); });
     });
     filterInstansi();
+    filterDependents();
   });
 })();
