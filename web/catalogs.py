@@ -42,7 +42,7 @@ def diagram_messages(bpmn_dir: Path = ROOT / "bpmn") -> set[str]:
     found: set[str] = set()
     for path in sorted(bpmn_dir.glob("*.bpmn")):
         tree = ElementTree.parse(path)
-        for tag in ("userTask", "task", "scriptTask", "endEvent", "boundaryEvent", "startEvent"):
+        for tag in ("userTask", "task", "scriptTask", "businessRuleTask", "endEvent", "boundaryEvent", "startEvent"):
             for element in tree.iter(f"{{{NS['bpmn']}}}{tag}"):
                 if element.get("name"):
                     found.add(element.get("name").strip())

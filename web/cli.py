@@ -255,6 +255,7 @@ def sla_chain(levels: str, region: str | None) -> None:
 @with_appcontext
 def sla_show(region: str | None) -> None:
     """Every rule in force for a region's complaints and where it comes from (here, province, national)."""
+    from workflows.routing import table as routing
     from workflows.sla import inforce
     from workflows.sla import rules as sla_rules
     services = _services()
@@ -262,6 +263,8 @@ def sla_show(region: str | None) -> None:
         found = sla_rules.region_by_code(db, region)
         today = services.clock().astimezone(services.policy.calendar(found.id if found else None).zone).date()
         rules = inforce.in_force(db, services.policy, None, found, today)
+        routes = [(r.rule.category, ", ".join(r.keywords), r.sub_region, r.instansi, r.unit, r.source)
+                  for r in routing.rows_for_page(db, found)]
     click.echo(f"{found.name + ' (' + found.code + ')' if found else 'National'} on {today}: "
                f"time zone {rules.timezone}, working hours {rules.working_hours}")
     click.echo("time limits:")
@@ -273,6 +276,10 @@ def sla_show(region: str | None) -> None:
                + (" -> ".join(f"{role} ({after})" for role, after in rules.chain) or "none"))
     changed = [d for d in rules.days if d.kind != "holiday"]
     click.echo("calendar changes: " + (", ".join(f"{d.day} {d.kind} ({d.source})" for d in changed) or "none"))
+    click.echo("routing (first match wins):" + ("" if routes else " none"))
+    for category, keywords, sub_region, instansi, unit, source in routes:
+        when = category + (f" [{keywords}]" if keywords else "") + (f" ({sub_region})" if sub_region else "")
+        click.echo(f"  {when:40} -> {instansi}{' / ' + unit if unit else ''}  {source}")
 
 
 @sla_group.command("due")

@@ -66,6 +66,18 @@ FIELD_MESSAGES = {
     "not_a_moment": lambda p: _("Must be a date and time with its offset, e.g. 2026-12-01T09:00+07:00."),
     "not_a_number": lambda p: _("Must be a positive whole number."),
     "same_version": lambda p: _("Choose a version other than the one the complaints run on."),
+    # routing, categories, units
+    "unknown_category": lambda p: _("No such category (or it is retired)."),
+    "duplicate_route": lambda p: _("This table already has a row for this category with these keywords and "
+                                   "sub-region; remove it first."),
+    "too_many_routes": lambda p: _("At most %(max)s rows per table.", max=p.get("max")),
+    "too_many_keywords": lambda p: _("At most %(max)s keywords.", max=p.get("max")),
+    "bad_keyword": lambda p: _("Keywords are words of letters, digits, spaces or dashes, at most %(max)s "
+                               "characters each, separated by commas.", max=p.get("max")),
+    "not_a_sub_region": lambda p: _("Must be a regency or city of this province."),
+    "bad_code": lambda p: _("A short code: letters, digits and _ (a category: lower case, starting with a letter)."),
+    "duplicate_category": lambda p: _("A category with this code exists already."),
+    "duplicate_unit": lambda p: _("This instansi has a unit with this code already."),
     # diagram problems (workflows.processes.validation), each at its BPMN element
     "unknown_role": lambda p: _("%(element)s: a user task needs a known role (candidate group or lane): %(roles)s.",
                                 element=p.get("element"), roles=", ".join(p.get("roles", []))),
@@ -211,6 +223,17 @@ for _text in (
     "Contains a character that is not allowed (NUL or broken Unicode).",
     "the request body nests too deeply",
     "the request could not be stored as sent",
+):
+    MESSAGES[_text] = (lambda t: lambda: _(t))(_text)
+
+# Routing, categories and units (workflows.routing, complaints.categories, org.units)
+for _text in (
+    "only the Admin Nasional manages the categories",
+    "no such category",
+    "no such instansi",
+    "no such unit",
+    "you may not manage the units of this instansi",
+    "no such routing row in this region's table",
 ):
     MESSAGES[_text] = (lambda t: lambda: _(t))(_text)
 

@@ -11,11 +11,13 @@ from sqlalchemy import select
 
 from .accounts import credentials, roles
 from .accounts.models import User
+from .complaints import categories
 from .complaints.models import Complaint
 from .complaints.service import NewComplaint
 from .db import transaction
 from .org.models import Instansi, Region, Unit
 from .plans import service as plans
+from .routing import table as routing
 from .service import Aduan
 from .sla import rules as sla_rules
 from .tasks.models import HumanTask
@@ -101,7 +103,9 @@ def _task(services: Aduan, tracking_id: str) -> tuple[int, User]:
         task = db.scalars(select(HumanTask).where(HumanTask.complaint_id == complaint.id,
                                                   HumanTask.state == "open")).one()
         query = select(User).where(User.role == task.role)
-        if task.role == roles.ADMIN_INSTANSI:
+        if task.role == roles.ADMIN_KOORDINATOR:
+            query = query.where(User.region_id == task.region_id)
+        elif task.role == roles.ADMIN_INSTANSI:
             query = query.where(User.instansi_id == task.instansi_id)
         elif task.role == roles.PEJABAT_PENGHUBUNG:
             query = query.where(User.unit_id == task.unit_id)
@@ -181,6 +185,7 @@ def _complaints(services: Aduan) -> Iterator[str]:
     yield f"{archived}: diarsipkan"
     yield from _second_version(services)
     yield from _regional_rules_and_plan(services)
+    yield from _routing(services)
 
 
 def _second_version(services: Aduan) -> Iterator[str]:
@@ -221,6 +226,51 @@ def _regional_rules_and_plan(services: Aduan) -> Iterator[str]:
         plans.update_activity(db, coordinator, first.id, "in_progress", "Bandung dan Bekasi sudah", now)
         plans.add_activity(db, coordinator, year, jabar, None, "Pelatihan admin instansi baru", None, 3, now)
     yield "Kota Bandung: tindak lanjut normatif 4 hari kerja, satu hari libur daerah; rencana aksi Jawa Barat"
+
+
+def _routing(services: Aduan) -> Iterator[str]:
+    """Routing tables at three levels, a new category, and two reports whose reporters did not know the
+    instansi: one waiting for West Java's coordinator with a suggestion, one already routed."""
+    now = services.clock()
+    with transaction(services.sessions) as db:
+        national = db.scalars(select(User).where(User.username == "nasional")).one()
+        coordinator = db.scalars(select(User).where(User.username == "koordinator.jabar")).one()
+        region = {r.code: r for r in db.scalars(select(Region))}
+        inst = {i.code: i for i in db.scalars(select(Instansi))}
+
+        def unit(code: str, unit_code: str) -> int:
+            return db.scalars(select(Unit.id).where(Unit.instansi_id == inst[code].id, Unit.code == unit_code)).one()
+        categories.add(db, "air_bersih", "Air bersih", "Clean water", user=national, now=now)
+        routing.add_row(db, None, category="kependudukan", instansi_id=inst["pemkab-bogor"].id,
+                        unit_id=unit("pemkab-bogor", "disdukcapil"), user=national, now=now)
+        routing.add_row(db, region["32"], category="kesehatan", instansi_id=inst["pemprov-jabar"].id,
+                        unit_id=unit("pemprov-jabar", "dinkes"), user=coordinator, now=now)
+        routing.add_row(db, region["32"], category="kesehatan", sub_region="32.75", instansi_id=inst["pemkot-bekasi"].id,
+                        unit_id=unit("pemkot-bekasi", "dinkes"), user=coordinator, now=now)
+        routing.add_row(db, region["32"], category="transportasi", instansi_id=inst["pemprov-jabar"].id,
+                        unit_id=unit("pemprov-jabar", "dishub"), user=coordinator, now=now)
+        routing.add_row(db, region["32.73"], category="infrastruktur", keywords="jalan, lubang, trotoar",
+                        instansi_id=inst["pemkot-bandung"].id, unit_id=unit("pemkot-bandung", "dpu"),
+                        user=coordinator, now=now)
+        routing.add_row(db, region["32.73"], category="lingkungan", instansi_id=inst["pemkot-bandung"].id,
+                        unit_id=unit("pemkot-bandung", "dlh"), user=coordinator, now=now)
+        bandung, bekasi = region["32.73"].id, region["32.75"].id
+    waiting = _submit_unrouted(services, bandung, "Got mampet, air meluap ke jalan",
+                               "Saluran air di Jl. Cihampelas mampet, air meluap setiap hujan.", "lingkungan")
+    routed = _submit_unrouted(services, bekasi, "Obat kosong di puskesmas",
+                              "Obat hipertensi kosong sejak dua minggu di puskesmas kecamatan.", "kesehatan")
+    with transaction(services.sessions) as db:
+        bekasi_city = db.scalars(select(Instansi.id).where(Instansi.code == "pemkot-bekasi")).one()
+    _complete(services, routed, {"target_instansi_id": bekasi_city, "note": "Sesuai usulan tabel rute."})
+    yield f"{waiting}: menunggu triase (tanpa instansi); {routed}: ditriase ke Pemkot Bekasi; tabel rute Jawa Barat"
+
+
+def _submit_unrouted(services: Aduan, region_id: int, title: str, description: str, category: str) -> str:
+    with transaction(services.sessions) as db:
+        complaint, _token = services.complaints.submit(db, NewComplaint(
+            type="pengaduan", category=category, title=title, description=description, region_id=region_id,
+            instansi_id=None, reporter_name="Warga Demo"))
+        return complaint.tracking_id
 
 
 def next_weekday(start, days: int):

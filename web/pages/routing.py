@@ -49,7 +49,9 @@ def page():
     return _render({}, {}, None, 200)
 
 
-def _render(errors, values, problem, status):
+def _render(errors, values, problem, status, form: str | None = None):
+    """``form``: the section whose form was sent (``table``, ``categories``, ``units``); its fields show the
+    errors (the category and unit forms both have a code and a name)."""
     with unit_of_work() as db:
         user = current_officer(db)
         try:
@@ -64,7 +66,7 @@ def _render(errors, values, problem, status):
         html = render_template(
             "routing/page.html", view=view, region=region, regions=inforce.regions_for(db, user),
             national_visible=inforce.may_view(user, None, db), errors=errors, values=values, problem=problem,
-            shown_instansi=shown, zone=str(zone), notice=session.pop("notice", None))
+            shown_instansi=shown, zone=str(zone), notice=session.pop("notice", None), failed=form)
     return html, status
 
 
@@ -77,9 +79,9 @@ def _after(action, anchor: str):
             region = inforce.visible_region(db, user, _code())
             action(db, user, region)
     except Invalid as exc:
-        return _render(field_errors(exc), values, error_text(exc), exc.status)
+        return _render(field_errors(exc), values, error_text(exc), exc.status, anchor)
     except DomainError as exc:
-        return _render({}, values, error_text(exc), exc.status)
+        return _render({}, values, error_text(exc), exc.status, anchor)
     session["notice"] = _("Saved. The change is in the history below.")
     return redirect(url_for(".page", region=_code(), instansi=_shown_instansi(), _anchor=anchor))
 
