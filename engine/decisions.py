@@ -56,6 +56,19 @@ def parse_table(dmn: str) -> DecisionTable:
         raise DecisionError(f"not a readable DMN decision table: {exc}") from exc
 
 
+class FirstHitEngine(DMNEngine):
+    """SpiffWorkflow's DMN engine, stopping at the first matching rule under hit policy FIRST (stock
+    SpiffWorkflow evaluates every rule, then takes the first match: the same result, more work)."""
+
+    def decide(self, task):
+        if self.decision_table.hit_policy != "FIRST":
+            return super().decide(task)
+        for rule in self.decision_table.rules:
+            if self._DMNEngine__check_rule(rule, task):  # (DMNEngine's own rule check)
+                return [rule]
+        return []
+
+
 class LiveBusinessRuleTask(BpmnSpecMixin):
     """A ``bpmn:businessRuleTask`` whose decision table is fetched when it runs."""
 
@@ -71,7 +84,7 @@ class LiveBusinessRuleTask(BpmnSpecMixin):
             kept = dict(my_task.data)
             my_task.data.update(decision.inputs)
             try:
-                result = DMNEngine(table).result(my_task)
+                result = FirstHitEngine(table).result(my_task)
             finally:
                 my_task.data = kept
             my_task.data = DeepMerge.merge(my_task.data, dict(result))

@@ -54,7 +54,7 @@ def test_init_seed_and_rules(database_url):
     # the demo's routing rows for Kota Bandung: its own first, then the province's and the national ones
     routing = r.output.split("routing (first match wins):")[1].splitlines()
     assert "infrastruktur [jalan, lubang, trotoar]" in routing[1] and "Dinas Pekerjaan Umum" in routing[1]
-    assert routing[1].endswith("here") and routing[-1].endswith("national")
+    assert routing[1].endswith("here") and routing[-1].endswith("province")
     # a chain level without its time is refused instead of replacing the whole chain with one level
     r = invoke(database_url, "sla", "chain", "pejabat_penghubung")
     assert r.exit_code != 0 and "ROLE:LIMIT" in r.output

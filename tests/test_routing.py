@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.decisions import parse_table
+from tests.conftest import PASSWORD
 from tests.helpers import Api
 from workflows.accounts import credentials, roles
 from workflows.complaints.models import Complaint
@@ -198,8 +199,8 @@ def test_the_table_downloads_as_the_dmn_the_sop_evaluates(api, client, world):
     r = client.get("/api/routing/dmn", query_string={"region": REGENCY}, headers=api.auth("koord"))
     assert r.status_code == 200 and r.mimetype == "application/xml"
     table = parse_table(r.get_data(as_text=True))
-    assert table.hit_policy == "UNIQUE" and len(table.rules) == 2
-    assert [rule.description for rule in table.rules][0].startswith("province")
+    assert table.hit_policy == "FIRST" and len(table.rules) == 2
+    assert [rule.description for rule in table.rules][0].startswith("provinsi")
 
 
 def test_categories_are_managed_by_the_national_admin(api, client, services):
@@ -244,3 +245,45 @@ def test_units_are_managed_within_scope_and_a_retired_one_is_not_offered(api, cl
                   unit_id=world.unit_a2).status_code == 422
     with transaction(services.sessions) as db:
         assert db.scalar(select(func.count(Instansi.id))) == 2
+
+
+def test_keywords_are_read_as_written_spaces_case_and_order_aside(api, client, services, world):
+    r = _route(api, client, region=PROVINCE, category="lingkungan", instansi_id=world.inst_a, unit_id=world.unit_a2,
+               keywords="Banjir   Bandang, sampah")
+    assert r.status_code == 201 and r.json["rows"][0]["keywords"] == ["banjir bandang", "sampah"]
+    same = _route(api, client, region=PROVINCE, category="lingkungan", instansi_id=world.inst_b,
+                  keywords="sampah, banjir bandang")
+    assert same.status_code == 422 and "category" in same.json["fields"]
+    only_commas = _route(api, client, region=PROVINCE, category="lingkungan", instansi_id=world.inst_b,
+                         keywords=" , ,, ")
+    assert only_commas.status_code == 422 and "keywords" in only_commas.json["fields"]
+    complaint = api.submit(category="lingkungan", title="Banjir  bandang\nkemarin",
+                           description="Air BANJIR   bandang masuk ke rumah warga di bantaran sungai.")
+    task = api.task_for("admin_a", complaint["tracking_id"], "verify")
+    assert _unit_field(api, client, task["id"])["default"] == world.unit_a2
+
+
+def test_unit_codes_and_names_are_unique_within_an_instansi(api, client, world):
+    add = lambda body: client.post(f"/api/instansi/{world.inst_a}/units", json=body,  # noqa: E731
+                                   headers=api.auth("admin_a"))
+    assert add({"code": "DPU", "name": "Dinas PU Baru"}).json["fields"] == {
+        "code": ["Instansi ini sudah punya unit dengan kode ini."]}
+    assert "name" in add({"code": "pu2", "name": "dinas pu"}).json["fields"]
+    assert "code" in add({"code": "pu 2", "name": "Dinas Baru"}).json["fields"]
+    r = client.patch(f"/api/units/{world.unit_a2}", json={"name": "Dinas PU"}, headers=api.auth("admin_a"))
+    assert r.status_code == 422 and "name" in r.json["fields"]
+
+
+def test_the_officer_timeline_names_the_unit_and_the_instansi(api, client, world):
+    complaint = api.submit(instansi_id=None)
+    triage = api.task_for("koord", complaint["tracking_id"], "triage")
+    assert api.complete("koord", triage["id"], {"target_instansi_id": world.inst_a}).status_code == 200
+    verify = api.task_for("admin_a", complaint["tracking_id"], "verify")
+    assert api.complete("admin_a", verify["id"], {"action": "dispatch", "unit_id": world.unit_a1}).status_code == 200
+    client.post("/login", data={"username": "admin_a", "password": PASSWORD})
+    page = client.get(f"/complaints/{verify['complaint_id']}").get_data(as_text=True)
+    assert "Pemkab Uji" in page and "Dinas PU" in page and "None" not in page
+    # the API's audit trail keeps the data as recorded
+    trail = api.detail("admin_a", verify["complaint_id"]).json["timeline"]
+    answer = [e for e in trail if e["task"] == "triage" and e["action"] == "task_completed"][0]["data"]
+    assert answer["target_instansi_id"] == world.inst_a

@@ -75,7 +75,9 @@ FIELD_MESSAGES = {
     "bad_keyword": lambda p: _("Keywords are words of letters, digits, spaces or dashes, at most %(max)s "
                                "characters each, separated by commas.", max=p.get("max")),
     "not_a_sub_region": lambda p: _("Must be a regency or city of this province."),
-    "bad_code": lambda p: _("A short code: letters, digits and _ (a category: lower case, starting with a letter)."),
+    "bad_code": lambda p: _("A short code of lower-case letters, digits and _, starting with a letter."),
+    "bad_unit_code": lambda p: _("A short code of letters, digits, dot, dash or _ (at most 32)."),
+    "duplicate_unit_name": lambda p: _("This instansi has a unit with this name already."),
     "duplicate_category": lambda p: _("A category with this code exists already."),
     "duplicate_unit": lambda p: _("This instansi has a unit with this code already."),
     # diagram problems (workflows.processes.validation), each at its BPMN element

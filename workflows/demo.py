@@ -241,8 +241,9 @@ def _routing(services: Aduan) -> Iterator[str]:
         def unit(code: str, unit_code: str) -> int:
             return db.scalars(select(Unit.id).where(Unit.instansi_id == inst[code].id, Unit.code == unit_code)).one()
         categories.add(db, "air_bersih", "Air bersih", "Clean water", user=national, now=now)
-        routing.add_row(db, None, category="kependudukan", instansi_id=inst["pemkab-bogor"].id,
-                        unit_id=unit("pemkab-bogor", "disdukcapil"), user=national, now=now)
+        routing.add_row(db, region["32"], category="kependudukan", sub_region="32.01",
+                        instansi_id=inst["pemkab-bogor"].id, unit_id=unit("pemkab-bogor", "disdukcapil"),
+                        user=coordinator, now=now)
         routing.add_row(db, region["32"], category="kesehatan", instansi_id=inst["pemprov-jabar"].id,
                         unit_id=unit("pemprov-jabar", "dinkes"), user=coordinator, now=now)
         routing.add_row(db, region["32"], category="kesehatan", sub_region="32.75", instansi_id=inst["pemkot-bekasi"].id,

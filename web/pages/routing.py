@@ -60,8 +60,9 @@ def _render(errors, values, problem, status, form: str | None = None):
             return page_error(exc.status, exc.code, error_words(exc))
         view = overview.page(db, user, region)
         shown = _shown_instansi()
-        if shown not in {i.id for i in view.managed_instansi}:
-            shown = view.managed_instansi[0].id if view.managed_instansi else None
+        if shown not in {i.id for i in view.managed_instansi}:  # first the instansi of the region in view
+            local = [i for i in view.managed_instansi if region is not None and i.region_id == region.id]
+            shown = (local or view.managed_instansi)[0].id if view.managed_instansi else None
         zone = services().policy.calendar(region.id if region else None).zone
         html = render_template(
             "routing/page.html", view=view, region=region, regions=inforce.regions_for(db, user),
@@ -79,7 +80,7 @@ def _after(action, anchor: str):
             region = inforce.visible_region(db, user, _code())
             action(db, user, region)
     except Invalid as exc:
-        return _render(field_errors(exc), values, error_text(exc), exc.status, anchor)
+        return _render(field_errors(exc), values, _("Please correct the fields marked below."), exc.status, anchor)
     except DomainError as exc:
         return _render({}, values, error_text(exc), exc.status, anchor)
     session["notice"] = _("Saved. The change is in the history below.")

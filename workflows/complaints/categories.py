@@ -62,7 +62,9 @@ def add(session: Session, code: str, name_id: str, name_en: str, *, user: User |
     _require_national(user)
     code, name_id, name_en = (code or "").strip().lower(), (name_id or "").strip(), (name_en or "").strip()
     errors = _name_errors(name_id, name_en)
-    if not _CODE.match(code):
+    if not code:
+        errors["code"] = [("required", {})]
+    elif not _CODE.match(code):
         errors["code"] = [("bad_code", {})]
     elif session.get(Category, code) is not None:
         errors["code"] = [("duplicate_category", {})]
@@ -97,7 +99,7 @@ def update(session: Session, code: str, *, name_id: str | None = None, name_en: 
 
 
 def _text(category: Category) -> str:
-    return f"{category.name_id} / {category.name_en}" + ("" if category.active else " (retired)")
+    return f"{category.name_id} / {category.name_en}" + ("" if category.active else " (nonaktif)")
 
 
 def _log(session: Session, code: str, old: str, new: str, user: User | None, now: datetime) -> None:

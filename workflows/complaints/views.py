@@ -109,14 +109,14 @@ def timeline(session: Session, registry: Registry, complaint: Complaint, public:
         stmt = stmt.where(AuditEvent.public.is_(True))
     events = list(session.scalars(stmt))
     shown = _public_fields(session, registry, complaint) if public else {}
-    names = _names(session, events, shown) if public else {}
+    names = _names(session, events, shown) if public else _officer_names(session, events)
     entries = []
     for event in events:
         data = _public_data(event, shown, names, hide_content) if public else dict(event.data)
         entry = {"at": event.at, "action": event.action, "task": event.task_name, "data": data}
-        if not public:
+        if not public:  # the audit trail keeps the data as recorded; ``display`` is how a page reads it
             entry.update(id=event.id, actor_kind=event.actor_kind, actor_id=event.actor_id,
-                         actor=event.actor_label)
+                         actor=event.actor_label, display=_officer_data(event, names))
         else:
             entry["actor"] = PUBLIC_ACTOR.get(event.actor_kind, "Petugas")
         entries.append(entry)
@@ -146,6 +146,42 @@ def _public_data(event: AuditEvent, shown: dict[str, dict[str, dict]], names: di
     return out
 
 
+OFFICER_REFS = {"unit_id": "unit", "target_instansi_id": "instansi"}  # answers naming a record, by field
+
+
+def _officer_data(event: AuditEvent, names: dict[str, dict[int, str]]) -> dict[str, Any]:
+    """An event's data for officers: empty answers left out, units and instansi by name (under the field's
+    name without ``_id``)."""
+    out: dict[str, Any] = {}
+    for key, value in event.data.items():
+        if value is None or value == "":
+            continue
+        ref = OFFICER_REFS.get(key) if event.action == "task_completed" else None
+        if ref is not None and isinstance(value, int):
+            out[key.removesuffix("_id")] = names[ref].get(value, value)
+        else:
+            out[key] = value
+    return out
+
+
+def _officer_names(session: Session, events: list[AuditEvent]) -> dict[str, dict[int, str]]:
+    ids: dict[str, set[int]] = {"unit": set(), "instansi": set()}
+    for event in events:
+        if event.action == "task_completed":
+            for key, ref in OFFICER_REFS.items():
+                value = event.data.get(key)
+                if isinstance(value, int) and not isinstance(value, bool):
+                    ids[ref].add(value)
+    return _named(session, ids)
+
+
+def _named(session: Session, ids: dict[str, set[int]]) -> dict[str, dict[int, str]]:
+    units = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids["unit"]))).all()) if ids["unit"] else {}
+    insts = dict(session.execute(select(Instansi.id, Instansi.name).where(Instansi.id.in_(ids["instansi"]))).all()) \
+        if ids["instansi"] else {}
+    return {"unit": units, "instansi": insts}
+
+
 def _names(session: Session, events: list[AuditEvent], shown: dict[str, dict[str, dict]]) -> dict[str, dict[int, str]]:
     """Names of the units and instansi that public answers refer to (fields with ``ref``)."""
     ids: dict[str, set[int]] = {"unit": set(), "instansi": set()}
@@ -156,7 +192,4 @@ def _names(session: Session, events: list[AuditEvent], shown: dict[str, dict[str
             value = event.data.get(key)
             if field.get("ref") in ids and isinstance(value, int) and not isinstance(value, bool):
                 ids[field["ref"]].add(value)
-    units = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids["unit"]))).all()) if ids["unit"] else {}
-    insts = dict(session.execute(select(Instansi.id, Instansi.name).where(Instansi.id.in_(ids["instansi"]))).all()) \
-        if ids["instansi"] else {}
-    return {"unit": units, "instansi": insts}
+    return _named(session, ids)

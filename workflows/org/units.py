@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
@@ -44,14 +44,14 @@ def add(session: Session, instansi_id: int | None, code: str, name: str, *, user
     instansi = _instansi(session, user, instansi_id)
     code, name = (code or "").strip(), (name or "").strip()
     errors: dict[str, list] = {}
-    if not _CODE.match(code):
-        errors["code"] = [("bad_code", {})]
-    elif session.scalars(select(Unit.id).where(Unit.instansi_id == instansi.id, Unit.code == code)).first():
+    if not code:
+        errors["code"] = [("required", {})]
+    elif not _CODE.match(code):
+        errors["code"] = [("bad_unit_code", {})]
+    elif session.scalars(select(Unit.id).where(Unit.instansi_id == instansi.id,
+                                               func.lower(Unit.code) == code.lower())).first():
         errors["code"] = [("duplicate_unit", {})]
-    if not name:
-        errors["name"] = [("required", {})]
-    elif len(name) > MAX_NAME:
-        errors["name"] = [("too_long", {"max": MAX_NAME})]
+    errors.update(_name_errors(session, instansi, name))
     if errors:
         raise Invalid(errors)
     unit = Unit(instansi_id=instansi.id, code=code, name=name, region_id=instansi.region_id, active=True)
@@ -68,12 +68,11 @@ def update(session: Session, unit_id: int | None, *, name: str | None = None, ac
         raise NotFound("no such unit")
     instansi = _instansi(session, user, unit.instansi_id)
     old = _text(unit)
-    if name is not None:
+    if name is not None and name.strip() != unit.name:
         name = name.strip()
-        if not name:
-            raise Invalid({"name": [("required", {})]})
-        if len(name) > MAX_NAME:
-            raise Invalid({"name": [("too_long", {"max": MAX_NAME})]})
+        errors = _name_errors(session, instansi, name)
+        if errors:
+            raise Invalid(errors)
         unit.name = name
     if active is not None:
         unit.active = active
@@ -82,8 +81,20 @@ def update(session: Session, unit_id: int | None, *, name: str | None = None, ac
     return unit
 
 
+def _name_errors(session: Session, instansi: Instansi, name: str) -> dict[str, list]:
+    """A name is needed, and two units of one instansi may not share one (pickers could not tell them apart)."""
+    if not name:
+        return {"name": [("required", {})]}
+    if len(name) > MAX_NAME:
+        return {"name": [("too_long", {"max": MAX_NAME})]}
+    if session.scalars(select(Unit.id).where(Unit.instansi_id == instansi.id,
+                                             func.lower(Unit.name) == name.lower())).first():
+        return {"name": [("duplicate_unit_name", {})]}
+    return {}
+
+
 def _text(unit: Unit) -> str:
-    return unit.name + ("" if unit.active else " (retired)")
+    return unit.name + ("" if unit.active else " (nonaktif)")
 
 
 def _log(session: Session, instansi: Instansi, unit: Unit, old: str, new: str, user: User | None,

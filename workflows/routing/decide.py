@@ -24,7 +24,7 @@ _prepared: ContextVar[dict[int, Decision] | None] = ContextVar("routing_prepared
 
 def decision_for(session: Session, complaint: Complaint) -> Decision:
     rows = applicable(session, complaint.region)
-    text = f"{complaint.title}\n{complaint.description}".lower()
+    text = " ".join(f"{complaint.title} {complaint.description}".lower().split())  # as keywords are written
     return Decision(dmn.document(rows, f"Tabel rute {complaint.region.name}"), {"text": text})
 
 

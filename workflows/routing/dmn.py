@@ -2,8 +2,9 @@
 
 SpiffWorkflow evaluates it when the SOP's ``route`` business rule task runs (engine/decisions.py). The
 rows come in the order :func:`.table.applicable` gives (the region's own, its province's, the
-national table; specific rows first); hit policy UNIQUE, which SpiffWorkflow stops at the first match
-of, so the first matching row wins. The document can be downloaded and opened in any DMN editor.
+national table; specific rows first); hit policy FIRST: the first matching row wins. Expressions are
+Python (SpiffWorkflow's DMN dialect, not FEEL): ``"jalan" in ?`` tests whether the text contains the
+word. The document can be downloaded and opened in any DMN editor.
 
 Inputs: ``category``; ``text`` (the report's title and description in lower case, given for the
 evaluation only); ``region_id``. Outputs: ``suggested_instansi_id``, ``suggested_unit_id``,
@@ -18,6 +19,7 @@ from .models import RoutingRule
 from .table import split_keywords
 
 DECISION_ID = "routing"
+SOURCE_NAMES = {"here": "wilayah ini", "province": "provinsi", "national": "nasional"}
 
 
 def _entry(text: str | None) -> str:
@@ -37,7 +39,7 @@ def document(rows: list[tuple[RoutingRule, str]], title: str) -> str:
         outputs = [str(row.instansi_id), str(row.unit_id) if row.unit_id else "None", str(row.id)]
         rules.append(
             f'      <rule id="rule_{row.id}">\n'
-            f'        <description>{escape(source)} #{row.id}</description>\n'
+            f'        <description>{SOURCE_NAMES.get(source, source)} #{row.id}</description>\n'
             + "".join(f'        <inputEntry id="rule_{row.id}_in{i}"><text>{c}</text></inputEntry>\n'
                       for i, c in enumerate(cells))
             + "".join(f'        <outputEntry id="rule_{row.id}_out{i}"><text>{o}</text></outputEntry>\n'
@@ -46,9 +48,10 @@ def document(rows: list[tuple[RoutingRule, str]], title: str) -> str:
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="routing_definitions" '
-        f'name="{escape(title, {chr(34): "&quot;"})}" namespace="http://aduan.id/dmn">\n'
+        f'name="{escape(title, {chr(34): "&quot;"})}" namespace="http://aduan.id/dmn" '
+        'expressionLanguage="https://docs.python.org/3/reference/expressions.html">\n'
         f'  <decision id="{DECISION_ID}" name="Tabel rute">\n'
-        '    <decisionTable id="routing_table" hitPolicy="UNIQUE">\n'
+        '    <decisionTable id="routing_table" hitPolicy="FIRST">\n'
         '      <input id="in_category" label="Kategori"><inputExpression id="in_category_expr" typeRef="string">'
         '<text>category</text></inputExpression></input>\n'
         '      <input id="in_text" label="Kata kunci"><inputExpression id="in_text_expr" typeRef="string">'

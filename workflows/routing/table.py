@@ -42,6 +42,7 @@ class RouteRow:
     sub_region: str | None
     instansi: str
     unit: str | None
+    retired: bool = False  # its category or unit is retired: the row suggests nothing until it is replaced
 
     @property
     def keywords(self) -> list[str]:
@@ -49,7 +50,8 @@ class RouteRow:
 
 
 def split_keywords(text: str) -> list[str]:
-    return [k for k in (w.strip() for w in (text or "").split(",")) if k]
+    """Comma-separated keywords, each with its inner spaces collapsed (the report's text is too)."""
+    return [k for k in (" ".join(w.split()) for w in (text or "").split(",")) if k]
 
 
 def applicable(session: Session, region: Region | None) -> list[tuple[RoutingRule, str]]:
@@ -88,11 +90,15 @@ def rows_for_page(session: Session, region: Region | None) -> list[RouteRow]:
     unit_ids = {r.unit_id for r, _ in rules if r.unit_id}
     region_ids = {r.sub_region_id for r, _ in rules if r.sub_region_id}
     instansi = dict(session.execute(select(Instansi.id, Instansi.name).where(Instansi.id.in_(ids))).all()) if ids else {}
-    units = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).all()) if unit_ids else {}
+    units = {uid: (name, active) for uid, name, active in session.execute(
+        select(Unit.id, Unit.name, Unit.active).where(Unit.id.in_(unit_ids)))} if unit_ids else {}
+    retired_categories = set(session.scalars(select(Category.code).where(Category.active.is_(False))))
     regions = dict(session.execute(select(Region.id, Region.name).where(Region.id.in_(region_ids))).all()) \
         if region_ids else {}
     return [RouteRow(r, source, regions.get(r.sub_region_id), instansi.get(r.instansi_id, "?"),
-                     units.get(r.unit_id) if r.unit_id else None) for r, source in rules]
+                     units[r.unit_id][0] if r.unit_id in units else None,
+                     r.category in retired_categories or (r.unit_id in units and not units[r.unit_id][1]))
+            for r, source in rules]
 
 
 def add_row(session: Session, region: Region | None, *, category: str, instansi_id: int | None,
@@ -114,8 +120,10 @@ def add_row(session: Session, region: Region | None, *, category: str, instansi_
         unit = find(session, Unit, unit_id)
         if unit is None or not unit.active or (instansi is not None and unit.instansi_id != instansi.id):
             errors["unit_id"] = [("unknown_unit", {})]
-    words = [w.lower() for w in split_keywords(keywords)]
-    if len(words) > MAX_KEYWORDS:
+    words = sorted(dict.fromkeys(w.lower() for w in split_keywords(keywords)))  # (order does not matter)
+    if (keywords or "").strip() and not words:
+        errors["keywords"] = [("bad_keyword", {"max": MAX_KEYWORD})]  # only commas: not "any text"
+    elif len(words) > MAX_KEYWORDS:
         errors["keywords"] = [("too_many_keywords", {"max": MAX_KEYWORDS})]
     elif any(len(w) > MAX_KEYWORD or not _KEYWORD.match(w) for w in words):
         errors["keywords"] = [("bad_keyword", {"max": MAX_KEYWORD})]
@@ -127,7 +135,7 @@ def add_row(session: Session, region: Region | None, *, category: str, instansi_
         else:
             sub_region_id = sub.id
     if not errors:
-        normalized = ", ".join(dict.fromkeys(words))
+        normalized = ", ".join(words)
         same = session.scalars(select(RoutingRule).where(
             _table(region), RoutingRule.category == category, RoutingRule.keywords == normalized,
             RoutingRule.sub_region_id.is_(None) if sub_region_id is None
