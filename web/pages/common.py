@@ -17,6 +17,7 @@ from workflows.complaints import categories
 from workflows.errors import DomainError, Invalid
 from workflows.notifications import inbox
 from workflows.org import queries as org
+from workflows.sla import inforce
 
 from .. import labels
 from ..context import unit_of_work
@@ -143,3 +144,13 @@ def category_choices() -> list[tuple[str, str]]:
     """Every category as (code, name in the page's language), for filters."""
     category_name("lainnya")  # loads the names once per request
     return [(code, category_name(code)) for code in g.get("category_names", {})]
+
+
+def region_asked() -> str | None:
+    """The region code a rules or routing page is asked for; when none, the officer's home region
+    (national, None, for the Admin Nasional)."""
+    code = (request.values.get("region") or "").strip()[:16]
+    if code or "region" in request.values:
+        return code or None
+    with unit_of_work() as db:
+        return inforce.home_region(db, current_officer(db))

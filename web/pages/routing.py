@@ -15,18 +15,14 @@ from workflows.sla import inforce
 
 from ..context import services, unit_of_work
 from ..errors import page_error
-from .common import current_officer, error_text, error_words, field_errors, officer_required
+from .common import current_officer, error_text, error_words, field_errors, officer_required, region_asked
 
 bp = Blueprint("pages_routing", __name__)
 ROW_FIELDS = ("category", "keywords", "sub_region", "instansi_id", "unit_id")
 
 
 def _code() -> str | None:
-    code = (request.values.get("region") or "").strip()[:16]
-    if code or "region" in request.values:
-        return code or None
-    with unit_of_work() as db:
-        return inforce.home_region(db, current_officer(db))
+    return region_asked()
 
 
 def _int(name: str) -> int | None:
@@ -36,6 +32,11 @@ def _int(name: str) -> int | None:
     if not text.isdigit() or len(text) > 9:
         raise Invalid({name: [("not_a_number", {})]})
     return int(text)
+
+
+def _activity() -> bool | None:
+    """A retire (False) or restore (True) button; None: a rename."""
+    return {"retire": False, "restore": True}.get(request.form.get("change", ""))
 
 
 def _shown_instansi() -> int | None:
@@ -118,7 +119,7 @@ def add_category():
 @officer_required
 def update_category(code):
     def action(db, user, _region):
-        active = {"retire": False, "restore": True}.get(request.form.get("change", ""))
+        active = _activity()
         names = {} if active is not None else {"name_id": request.form.get("name_id", ""),
                                                "name_en": request.form.get("name_en", "")}
         categories.update(db, code[:60], active=active, user=user, now=services().clock(), **names)
@@ -138,7 +139,7 @@ def add_unit():
 @officer_required
 def update_unit(unit_id):
     def action(db, user, _region):
-        active = {"retire": False, "restore": True}.get(request.form.get("change", ""))
+        active = _activity()
         name = request.form.get("name") if active is None else None
         units.update(db, unit_id, name=name, active=active, user=user, now=services().clock())
     return _after(action, "units")

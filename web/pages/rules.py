@@ -16,19 +16,14 @@ from workflows.sla import rules as sla_rules
 
 from ..context import services, unit_of_work
 from ..errors import page_error
-from .common import current_officer, error_text, error_words, field_errors, officer_required
+from .common import current_officer, error_text, error_words, field_errors, officer_required, region_asked
 
 bp = Blueprint("pages_rules", __name__)
 LIMIT_FIELDS = ("step_tier", "limit", "effective_from", "arrival")
 
 
 def _code() -> str | None:
-    """The region asked for; when none, the officer's home region (national for the Admin Nasional)."""
-    code = (request.values.get("region") or "").strip()[:16]
-    if code or "region" in request.values:
-        return code or None
-    with unit_of_work() as db:
-        return inforce.home_region(db, current_officer(db))
+    return region_asked()
 
 
 def _date(name: str) -> date | None:
