@@ -166,6 +166,49 @@ def monev_refresh(full: bool) -> None:
         click.echo(f"{result.pairs} day rows rebuilt" + (" (full)" if result.full else ""))
 
 
+@cli.group("mail")
+def mail_group() -> None:
+    """The outbox of e-mail and gateway messages (the scheduler delivers it every ADUAN_MAIL_SECONDS)."""
+
+
+@mail_group.command("list")
+@click.option("--status", type=click.Choice(["pending", "sending", "sent", "failed", "interrupted"]), default=None)
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@with_appcontext
+def mail_list(status: str | None, limit: int) -> None:
+    """The newest messages: id, status, attempts, channel, recipient, subject, last error."""
+    from workflows.mail import delivery
+    with transaction(_services().sessions) as db:
+        for m in delivery.listed(db, status, limit):
+            click.echo(f"{m.id:6} {m.status:11} {m.attempts:2} {m.channel:7} {m.recipient[:40]:40} {m.subject[:60]}"
+                       + (f"  [{m.last_error}]" if m.last_error else ""))
+
+
+@mail_group.command("send")
+@with_appcontext
+def mail_send() -> None:
+    """Deliver what is due now (needs ADUAN_SMTP_HOST, or ADUAN_NOTIFY_WEBHOOK_URL for the gateway)."""
+    from workflows.mail import delivery
+    services = _services()
+    if not services.mail.smtp_host and not services.mail.webhook_url:
+        raise click.ClickException("no ADUAN_SMTP_HOST (nor ADUAN_NOTIFY_WEBHOOK_URL) is set: messages wait in the outbox")
+    r = delivery.deliver_due(services.sessions, services.mail, services.clock())
+    click.echo(f"{r.sent} sent, {r.retried} to retry, {r.failed} failed, {r.interrupted} interrupted")
+
+
+@mail_group.command("retry")
+@click.argument("message_id", type=int)
+@with_appcontext
+def mail_retry(message_id: int) -> None:
+    """Send a failed or interrupted message again (an interrupted one may then arrive twice)."""
+    from workflows.mail import delivery
+    services = _services()
+    with transaction(services.sessions) as db:
+        if delivery.retry(db, message_id, services.clock()) is None:
+            raise click.ClickException(f"message {message_id} is not failed or interrupted (or does not exist)")
+    click.echo(f"message {message_id} queued again")
+
+
 @cli.command("simulate")
 @click.option("--days", type=float, required=True, help="How far to move the clock forward.")
 @click.option("--step-hours", type=float, default=6, show_default=True, help="Sweep after every step.")

@@ -236,6 +236,7 @@ for _text in (
     "no such unit",
     "you may not manage the units of this instansi",
     "no such routing row in this region's table",
+    "if this report has an address, a new code was sent to it",
 ):
     MESSAGES[_text] = (lambda t: lambda: _(t))(_text)
 

@@ -55,6 +55,10 @@ class In(Schema):
         return data
 
 
+class MessageOut(Schema):
+    message = fields.String()
+
+
 class ErrorOut(Schema):
     """Every error the API returns (web/errors.py): 400/422 bad input, 401, 403, 404, 405, 409, 413,
     429 (with Retry-After), 503 when the database is unavailable."""
@@ -358,6 +362,8 @@ class ComplaintIn(In):
                                               "routing table proposes one and a coordinator routes the report"})
     anonymous = fields.Boolean(load_default=False)
     confidential = fields.Boolean(load_default=False)
+    language = fields.String(load_default="id", validate=validate.OneOf(("id", "en")),
+                             metadata={"description": "the language of the messages the reporter gets"})
     reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200),
                                   metadata={"description": "required unless anonymous is true"})
     reporter_email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=200))

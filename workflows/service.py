@@ -20,6 +20,7 @@ from .processes.designer import Designer
 from .processes.migration import Migrations
 from .processes.progress import Progress
 from .processes.registry import Registry
+from .mail.outbox import default_settings
 from .routing.decide import Routing
 from .sla import diagram_functions
 from .sla.due import Timekeeper
@@ -40,7 +41,8 @@ class Aduan:
         self.engine = Engine(functions=diagram_functions.build(self.clock, self.policy), clock=self.clock,
                              decisions=self.routing)
         self.registry = Registry(self.engine)
-        self.progress = Progress(self.registry, self.clock, self.policy, self.routing)
+        self.mail = default_settings()
+        self.progress = Progress(self.registry, self.clock, self.policy, self.routing, self.mail)
         self.tasks = Tasks(self.progress)
         self.users = Users(self.clock)
         self.timekeeper = Timekeeper(self.progress)

@@ -3,6 +3,7 @@ env, ``Aduan`` and the tests import this). Each model lives in its area's ``mode
 from .accounts.models import ApiToken, User
 from .audit import AuditEvent
 from .complaints.models import Attachment, Category, Complaint, ReporterContact
+from .mail.models import OutboxMessage
 from .monev.models import MonevDaily, MonevStale, MonevState
 from .notifications.models import Notification
 from .org.models import Instansi, Region, Unit
@@ -17,5 +18,5 @@ from .throttle import FailedAttempt
 
 __all__ = ["ActionPlan", "ApiToken", "Attachment", "AuditEvent", "Base", "CalendarOverride", "Category", "Complaint", "Deadline",
            "EscalationLevel", "FailedAttempt", "HumanTask", "Instansi", "MonevDaily", "MonevStale", "MonevState",
-           "Notification", "PlanActivity", "PlanTarget", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "ProcessMigration", "Region", "ReporterContact", "RoutingRule", "RuleChange", "Setting",
+           "Notification", "OutboxMessage", "PlanActivity", "PlanTarget", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "ProcessMigration", "Region", "ReporterContact", "RoutingRule", "RuleChange", "Setting",
            "SlaBreach", "SlaLimit", "Unit", "User", "utcnow"]

@@ -1,4 +1,4 @@
-"""The scheduler: APScheduler runs the sweep every few seconds.
+"""The scheduler: APScheduler runs the sweep every few seconds, the monev rollup and the mail outbox.
 
 ``aduan worker`` runs it in its own process (any number of them against one PostgreSQL); ``aduan run``
 runs it inside the development server for the single-machine default. The first sweep runs at once,
@@ -14,6 +14,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from sla.scheduler.sweep import sweep
+from workflows.mail import delivery
 from workflows.monev import rollup
 from workflows.service import Aduan
 
@@ -46,11 +47,28 @@ def _monev_job(services: Aduan) -> None:
         log.exception("monev refresh failed")
 
 
+def mail_seconds() -> float:
+    return float(os.environ.get("ADUAN_MAIL_SECONDS", 10))
+
+
+def _mail_job(services: Aduan) -> None:
+    try:
+        result = delivery.deliver_due(services.sessions, services.mail, services.clock())
+        if result.sent or result.retried or result.failed or result.interrupted:
+            log.info("mail: %s sent, %s to retry, %s failed, %s interrupted", result.sent, result.retried,
+                     result.failed, result.interrupted)
+    except Exception:  # the next run picks up what is still pending
+        log.exception("mail delivery failed")
+
+
 def _add(scheduler, services: Aduan, seconds: float) -> None:
     scheduler.add_job(_job, "interval", args=[services], seconds=seconds, id="sla-sweep",
                       max_instances=1, coalesce=True, next_run_time=datetime.now(timezone.utc))
     # The monitoring rollup (workflows.monev): the dashboards read it, so it follows within a minute.
     scheduler.add_job(_monev_job, "interval", args=[services], seconds=monev_seconds(), id="monev-refresh",
+                      max_instances=1, coalesce=True, next_run_time=datetime.now(timezone.utc))
+    # The outbox (workflows.mail): e-mail and gateway messages, with retries.
+    scheduler.add_job(_mail_job, "interval", args=[services], seconds=mail_seconds(), id="mail-delivery",
                       max_instances=1, coalesce=True, next_run_time=datetime.now(timezone.utc))
 
 

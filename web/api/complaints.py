@@ -10,7 +10,17 @@ from flask_smorest import Blueprint
 from workflows.complaints.service import NewComplaint
 
 from ..context import current_user, services, unit_of_work
-from ..schemas import ComplaintIn, OfficerComplaintOut, PublicComplaintOut, ReplyIn, SubmittedOut, TrackQuery
+from ..messages import message
+from ..schemas import (
+    ComplaintIn,
+    ErrorOut,
+    MessageOut,
+    OfficerComplaintOut,
+    PublicComplaintOut,
+    ReplyIn,
+    SubmittedOut,
+    TrackQuery,
+)
 
 blp = Blueprint("complaints", __name__, url_prefix="/api/complaints", description="Complaints")
 
@@ -51,6 +61,18 @@ class Reply(MethodView):
         with unit_of_work() as db:  # the answer shows the state the reply left (flushed, then committed)
             complaint = complaints.reply(db, tracking_id, body["token"], body["data"], request.remote_addr)
             return complaints.public_view(db, complaint, reporter=True)
+
+
+@blp.route("/<string:tracking_id>/code")
+class NewCode(MethodView):
+    @blp.response(202, MessageOut)
+    @blp.alt_response(429, schema=ErrorOut, description="Too many codes or wrong codes for this report lately")
+    def post(self, tracking_id):
+        """Send the reporter a new secret code at the e-mail address (or phone, through the gateway) they gave;
+        the old code stops working. The answer is the same whether an address is on file or not."""
+        with unit_of_work() as db:
+            services().complaints.resend_code(db, tracking_id, request.remote_addr)
+        return {"message": message("if this report has an address, a new code was sent to it")}
 
 
 officer_blp = Blueprint("officer_complaints", __name__, url_prefix="/api/officer/complaints",

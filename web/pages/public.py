@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from workflows.complaints import categories
@@ -68,6 +70,7 @@ def _new_complaint(values: dict[str, str], uploads: tuple[Upload, ...]):
         if str(data.get(name, "")).isdigit():
             data[name] = int(data[name])
     data["anonymous"] = request.form.get("anonymous") == "1"
+    data["language"] = "en" if str(get_locale()) == "en" else "id"  # of the messages the reporter gets
     data["confidential"] = request.form.get("confidential") == "1"
     try:
         body = ComplaintIn().load(data)
@@ -136,7 +139,7 @@ def track(tracking_id):
         return render_template("public/track_lookup.html", error="not_found",
                                tracking_id=tracking_id), 404
     return render_template("public/track.html", view=view, reporter=reporter, errors={}, values={},
-                           problem=None)
+                           problem=None, notice=session.pop("notice", None))
 
 
 @bp.post("/track/<tracking_id>/code")
@@ -155,6 +158,20 @@ def enter_code(tracking_id):
             return render_template("public/track.html", view=view, reporter=False, errors={},
                                    values={}, problem=error_text(exc)), 403
     _remember(tracking_id, code)
+    return redirect(url_for(".track", tracking_id=tracking_id))
+
+
+@bp.post("/track/<tracking_id>/code/new")
+def renew_code(tracking_id):
+    """A new secret code to the reporter's address; the answer is the same whether one is on file or not."""
+    tracking_id = tracking_id.upper()
+    try:
+        with unit_of_work() as db:
+            services().complaints.resend_code(db, tracking_id, request.remote_addr)
+    except NotFound:
+        abort(404)
+    session["notice"] = _("If this report has an e-mail address, a new code was sent to it; the old one no longer "
+                          "works.")
     return redirect(url_for(".track", tracking_id=tracking_id))
 
 

@@ -24,6 +24,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    email: Mapped[str | None] = mapped_column(String(200))
+    email_notifications: Mapped[bool] = mapped_column(default=False)  # reminders and escalations by e-mail too
     notifications_seen_id: Mapped[int | None]  # newest notification marked read (a watermark)
     # The process-designer right (granted by the Admin Nasional): "national" edits the national SOP and
     # every variant, "regional" only the variant of the officer's own region; None: diagrams read-only.

@@ -74,6 +74,7 @@ class ReporterContact(Base):
     email: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(40))
     token_hash: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(5), default="id")  # of the messages sent to the reporter
 
 
 class Attachment(Base):

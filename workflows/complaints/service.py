@@ -17,9 +17,11 @@ from ..accounts.models import User
 from ..accounts.scope import complaint_in_scope
 from ..clock import Clock
 from ..errors import Forbidden, Invalid, NotFound
+from ..mail import reporter
 from ..org.models import Instansi, Region
 from ..orm import find
 from ..processes.progress import Progress
+from ..tasks import queries as task_queries
 from ..tasks.service import Tasks
 from ..text import storable
 from ..throttle import Throttle
@@ -47,11 +49,24 @@ class NewComplaint:
     reporter_email: str | None = None
     reporter_phone: str | None = None
     channel: str = "web"
+    language: str = "id"  # of the messages the reporter gets (the page's language when reporting)
     attachments: tuple[Upload, ...] = ()  # photos or letters (see workflows.attachments for the limits)
 
 
 def new_tracking_id() -> str:
     return "LAP-" + "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(8))
+
+
+def new_reply_code() -> str:
+    """The reporter's secret code: 3 groups of 4 from 32 characters without look-alikes (60 bits), e.g.
+    ``K7QM-3XHP-W2RD``; typed with or without the dashes, in any case. Unguessable under the reply-code
+    throttle (a few free failures per tracking ID and address, then growing delays)."""
+    return "-".join("".join(secrets.choice(TRACKING_ALPHABET) for _ in range(4)) for _ in range(3))
+
+
+def normalized_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch not in "- ") if len(code) <= 20 else code  # (the
+    # 32-character codes of before keep their exact form)
 
 
 def _digest(token: str) -> str:
@@ -87,7 +102,7 @@ class Complaints:
         if errors:
             raise Invalid(errors)
         files = check_attachments(new.attachments)
-        token = secrets.token_urlsafe(24)
+        token = new_reply_code()
         now = self.clock()
         for _attempt in range(5):
             complaint = Complaint(
@@ -105,7 +120,8 @@ class Complaints:
                 continue
         session.add(ReporterContact(complaint_id=complaint.id, name=new.reporter_name,
                                     email=new.reporter_email, phone=new.reporter_phone,
-                                    token_hash=_digest(token)))
+                                    token_hash=_digest(normalized_code(token)),
+                                    language=new.language if new.language in ("id", "en") else "id"))
         for file in files:
             session.add(Attachment(complaint_id=complaint.id, filename=file.filename,
                                    content_type=file.content_type, size=file.size, sha256=file.sha256,
@@ -113,6 +129,8 @@ class Complaints:
         audit.record(session, complaint.id, audit.CITIZEN, "submitted", now,
                      data={"type": new.type, "category": new.category, "channel": new.channel}, public=True)
         self.progress.start(session, complaint)
+        waiting = [t.due_at for t in task_queries.open_for_complaint(session, complaint.id) if t.due_at is not None]
+        reporter.submitted(session, self.progress.mail, complaint, token, min(waiting) if waiting else None, now)
         return complaint, token
 
     def by_tracking_id(self, session: Session, tracking_id: str) -> Complaint:
@@ -129,9 +147,24 @@ class Complaints:
         and address (429 before the code is compared; a wrong code is counted)."""
         self.reply_codes.check(session, complaint.tracking_id, source)
         contact = session.get(ReporterContact, complaint.id)
-        if not token or contact is None or not hmac.compare_digest(contact.token_hash, _digest(token)):
+        if not token or len(token) > 100 or contact is None \
+                or not hmac.compare_digest(contact.token_hash, _digest(normalized_code(token.strip()))):
             self.reply_codes.failed(complaint.tracking_id, source)
             raise Forbidden("the reporter token does not match this complaint")
+
+    def resend_code(self, session: Session, tracking_id: str, source: str | None) -> None:
+        """A new reply code to the reporter's address (the old one stops working). Counted like a wrong code,
+        so it cannot be used to flood a mailbox; says nothing of whether an address is on file."""
+        complaint = self.by_tracking_id(session, tracking_id)
+        self.reply_codes.check(session, complaint.tracking_id, source)
+        self.reply_codes.failed(complaint.tracking_id, source)
+        contact = session.get(ReporterContact, complaint.id)
+        if contact is None or not (contact.email or (contact.phone and self.progress.mail.webhook_url)):
+            return
+        code = new_reply_code()
+        contact.token_hash = _digest(normalized_code(code))
+        reporter.new_code(session, self.progress.mail, complaint, code, self.clock())
+        audit.record(session, complaint.id, audit.CITIZEN, "reply_code_renewed", self.clock(), public=False)
 
     def reply(self, session: Session, tracking_id: str, token: str | None, data: Any,
               source: str | None) -> Complaint:

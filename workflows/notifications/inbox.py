@@ -11,6 +11,8 @@ from ..accounts import roles
 from ..accounts.models import User
 from ..accounts.scope import scope_filter
 from ..complaints.models import Complaint
+from ..mail import officers
+from ..mail.outbox import default_settings
 from ..tasks.models import HumanTask
 from .models import Notification
 
@@ -23,6 +25,7 @@ def notify_user(session: Session, user_id: int, kind: str, at: datetime, data: d
     note = Notification(complaint_id=complaint.id if complaint is not None else None, kind=kind,
                         user_id=user_id, created_at=at, data=data)
     session.add(note)
+    _by_email(session, note, complaint, at)
     return note
 
 
@@ -38,7 +41,13 @@ def notify_task_holders(session: Session, complaint: Complaint, kind: str, task:
     note = Notification(complaint_id=complaint.id, kind=kind, user_id=task.assignee_id, created_at=at,
                         data={**data, "tracking_id": complaint.tracking_id}, **scope)
     session.add(note)
+    _by_email(session, note, complaint, at)
     return note
+
+
+def _by_email(session: Session, note: Notification, complaint: Complaint | None, at: datetime) -> None:
+    """Officers who opted in get an e-mail copy (workflows/mail/officers.py)."""
+    officers.copy(session, default_settings(), note, complaint, at)
 
 
 def _visible(user: User):

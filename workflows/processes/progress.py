@@ -16,10 +16,13 @@ from sqlalchemy.orm.util import identity_key
 from engine.runtime import Engine, EngineError, ReadyTask, StepResult
 
 from .. import audit
+from ..accounts.roles import PELAPOR
 from ..clock import Clock
 from ..complaints import statuses
 from ..complaints.models import Complaint
 from ..errors import Conflict
+from ..mail import reporter
+from ..mail.outbox import MailSettings
 from ..monev import rollup
 from ..org.models import Instansi, Unit
 from ..routing.decide import Routing
@@ -33,7 +36,9 @@ from .registry import NATIONAL_SOP, Registry
 
 
 class Progress:
-    def __init__(self, registry: Registry, clock: Clock, policy: SlaPolicy, routing: Routing | None = None):
+    def __init__(self, registry: Registry, clock: Clock, policy: SlaPolicy, routing: Routing | None = None,
+                 mail: MailSettings | None = None):
+        self.mail = mail or MailSettings()
         self.registry = registry
         self.engine: Engine = registry.engine
         self.clock = clock
@@ -77,7 +82,8 @@ class Progress:
         # Read the open task rows first: this query's autoflush writes the instance (taking its row
         # lock) before anything else is read, and the complaint is changed after it, so written once.
         rows, escalations_open = projection.open_rows(session, instance, new)
-        self._mirror_data(session, complaint, self.engine.data(workflow), now)
+        data = self.engine.data(workflow)
+        self._mirror_data(session, complaint, data, now)
         ready = self.engine.ready_tasks(workflow)
         tasks = projection.project(session, complaint, instance, ready, now, rows)
         # Everything that changes the complaint and the audit trail before the one flush that gives
@@ -85,9 +91,16 @@ class Progress:
         self._record_steps(session, complaint, result, now)
         # (set_status reads sla_breaches for the monev milestones without autoflush: the complaint
         # is still written once per save.)
+        old_status = complaint.status
         self.set_status(session, complaint, self.status_of(workflow, ready, tasks), actor, at=now)
+        outcome = None
         if instance.completed and complaint.closed_at is None:
             complaint.closed_at = now
+            outcome = self.engine.final_properties(workflow).get("outcome")
+        if not new:  # (a new complaint's reporter hears of it from Complaints.submit, with the code)
+            waiting = [t.due_at for t in tasks if t.role == PELAPOR and t.due_at is not None]
+            reporter.progressed(session, self.mail, complaint, old_status, data, min(waiting) if waiting else None,
+                                outcome, now)
         if not new:  # a complaint whose process starts now was written in this transaction
             complaint.updated_at = now
         session.flush()
