@@ -21,6 +21,7 @@ from .api import (
     reference,
     routing,
     rules,
+    search,
     tasks,
     users,
 )
@@ -49,7 +50,8 @@ def create_app(overrides: dict[str, Any] | None = None, services: Aduan | None =
     i18n.init_app(app)
     api = AduanApi(app)
     for blueprint in (auth.blp, complaints.blp, complaints.officer_blp, tasks.blp, notifications.blp,
-                      reference.blp, users.blp, monev.blp, processes.blp, rules.blp, plans.blp, routing.blp):
+                      reference.blp, users.blp, monev.blp, processes.blp, rules.blp, plans.blp, routing.blp,
+                      search.blp):
         api.register_blueprint(blueprint)
     pages.init_app(app)
     errors.init_app(app)

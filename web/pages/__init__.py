@@ -11,12 +11,25 @@ from flask_babel import get_locale
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 from .. import labels
-from . import auth, complaints, designer, monev, notifications, plans, public, routing, rules, tasks, users
+from . import (
+    auth,
+    complaints,
+    designer,
+    monev,
+    notifications,
+    plans,
+    public,
+    routing,
+    rules,
+    search,
+    tasks,
+    users,
+)
 from .common import category_choices, category_name, lang_url, load_officer, local_time
 
 csrf = CSRFProtect()
 BLUEPRINTS = (public.bp, auth.bp, tasks.bp, complaints.bp, users.bp, notifications.bp, monev.bp, designer.bp,
-              rules.bp, plans.bp, routing.bp)
+              rules.bp, plans.bp, routing.bp, search.bp)
 BODY_LIMITS = {"pages_public.report": public.REPORT_BODY_LIMIT}
 
 
