@@ -39,7 +39,8 @@ $(NPM_STAMP): package.json package-lock.json
 	touch $(NPM_STAMP)
 
 # The built viewer and its stylesheets/fonts, served at /static/vendor/bpmn-js/...; the designer's
-# modeler (bpmn-js Modeler + Camunda properties panel + bpmnlint) bundled by esbuild into vendor/modeler/.
+# modeler (bpmn-js Modeler + Camunda properties panel + bpmnlint) bundled by esbuild into vendor/modeler/;
+# Leaflet for the maps (vendor/leaflet/).
 $(VENDOR_STAMP): $(NPM_STAMP) web/static/src/modeler.js
 	rm -rf $(VENDOR)/bpmn-js
 	mkdir -p $(VENDOR)/bpmn-js/assets
@@ -53,6 +54,10 @@ $(VENDOR_STAMP): $(NPM_STAMP) web/static/src/modeler.js
 		--log-level=warning --outfile=$(VENDOR)/modeler/modeler.js
 	cp node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css \
 		node_modules/bpmn-js-bpmnlint/dist/assets/css/bpmn-js-bpmnlint.css $(VENDOR)/modeler/
+	rm -rf $(VENDOR)/leaflet
+	mkdir -p $(VENDOR)/leaflet
+	cp -R node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images \
+		node_modules/leaflet/LICENSE $(VENDOR)/leaflet/
 	touch $(VENDOR_STAMP)
 
 static: $(VENDOR_STAMP)

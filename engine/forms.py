@@ -7,6 +7,8 @@ Besides Camunda's own constraints (required, minlength, maxlength, min, max) a f
 two properties that a designer sets in the properties panel:
 
 * ``required_if`` = ``other_field:value1,value2`` -- required when another field has one of the values;
+* ``shown_if`` = ``other_field:value1,value2`` -- asked only then: pages hide the field otherwise (its
+  value, a default included, is still submitted and validated as before);
 * ``ref`` = ``unit`` / ``instansi`` -- the value names a record the domain layer must check;
 * ``default_from`` = a process variable -- the form starts with its value (e.g. the routing table's
   ``suggested_unit_id``), which the officer may change;
@@ -56,9 +58,10 @@ def form_definition(task_spec) -> dict[str, Any] | None:
         for name in ("minlength", "maxlength", "min", "max"):
             if name in checks:
                 item[name] = int(checks[name])
-        if "required_if" in props:
-            other, _, values = props["required_if"].partition(":")
-            item["required_if"] = {"field": other, "values": values.split(",")}
+        for condition in ("required_if", "shown_if"):
+            if condition in props:
+                other, _, values = props[condition].partition(":")
+                item[condition] = {"field": other, "values": values.split(",")}
         if "ref" in props:
             item["ref"] = props["ref"]
         if props.get("default_from"):

@@ -5,9 +5,9 @@ well-formed and valid against the BPMN 2.0 schema and parses as a process; every
 reachable from a start event and can reach an end event; every condition, timer expression and
 script compiles in the sandbox (a Camunda JUEL condition such as ``${action == "dispatch"}`` is
 named as such, with the Python form to write instead); every form field has a known type, enum
-values, a ``required_if`` naming a field of the same form and known values. The domain adds its own
-rules (roles, statuses, time limits: ``workflows.processes.validation``) on the :class:`Diagram`
-summary this returns.
+values, a ``required_if`` or ``shown_if`` naming a field of the same form and known values. The
+domain adds its own rules (roles, statuses, time limits: ``workflows.processes.validation``) on the
+:class:`Diagram` summary this returns.
 
 Problems carry a stable ``code`` and parameters; the web layer words them.
 """
@@ -167,15 +167,17 @@ def _form_fields(node, problems: list[Problem]) -> list[dict[str, Any]]:
             problems.append(Problem(task, "field_ref", {**where, "ref": f["props"]["ref"], "refs": list(REFS)}))
         if "public" in f["props"] and f["props"]["public"] not in PUBLIC:
             problems.append(Problem(task, "field_public", {**where, "value": f["props"]["public"]}))
-        if "required_if" in f["props"]:
-            other, _, values = f["props"]["required_if"].partition(":")
+        for condition in ("required_if", "shown_if"):
+            if condition not in f["props"]:
+                continue
+            other, _, values = f["props"][condition].partition(":")
             target = ids.get(other)
             if target is None:
-                problems.append(Problem(task, "required_if_field", {**where, "other": other}))
+                problems.append(Problem(task, f"{condition}_field", {**where, "other": other}))
             elif target["type"] == "enum":
                 unknown = [v for v in values.split(",") if v not in target["values"]]
                 if unknown:
-                    problems.append(Problem(task, "required_if_value", {**where, "other": other, "values": unknown}))
+                    problems.append(Problem(task, f"{condition}_value", {**where, "other": other, "values": unknown}))
     return fields
 
 

@@ -41,6 +41,9 @@ def test_the_bundled_sop_is_valid():
     (('value="action:dispatch"', 'value="aksi:dispatch"'), ("verify", "required_if_field")),
     # a choice the other field cannot take
     (('value="action:transfer"', 'value="action:pindah"'), ("verify", "required_if_value")),
+    # a field shown only for an answer: the same checks
+    (('id="shown_if" value="action:dispatch"', 'id="shown_if" value="aksi:dispatch"'), ("verify", "shown_if_field")),
+    (('id="shown_if" value="action:dispatch"', 'id="shown_if" value="action:kirim"'), ("verify", "shown_if_value")),
     # an unknown field type
     (('id="follow_up_text" label="Tindak lanjut" type="string"', 'id="follow_up_text" label="Tindak lanjut" type="rich"'),
      ("follow_up", "field_type")),
@@ -138,3 +141,15 @@ def test_a_condition_on_an_answer_no_form_asks_is_named():
     assert problem.params["names"] == ["action"]
     # names a script sets, helpers and the start data are known
     assert not any(code == "unset_variable" for _e, code in _codes(SOP))
+
+
+def test_a_field_asked_only_for_some_answers_carries_its_condition(client, world):
+    """The verification's follow-up category (tier) is asked only when dispatching: the form says so and
+    the task page hides it otherwise (tests/browser/test_accessibility.py)."""
+    api = Api(client, world)
+    tid = api.submit()["tracking_id"]
+    verify = api.task_for("admin_a", tid)
+    form = client.get(f"/api/tasks/{verify['id']}", headers=api.auth("admin_a")).json["form"]
+    fields = {f["id"]: f for f in form["fields"]}
+    assert fields["tier"]["shown_if"] == {"field": "action", "values": ["dispatch"]}
+    assert "shown_if" not in fields["note"]

@@ -14,6 +14,7 @@ from tests.conftest import PASSWORD
 from tests.helpers import Api
 from web import create_app
 from workflows.accounts.logins import LoginGuard
+from workflows.accounts.models import User
 from workflows.clock import ManualClock
 from workflows.db import transaction
 from workflows.errors import TooManyAttempts, Unauthorized
@@ -193,3 +194,25 @@ def test_the_tracking_page_code_form_is_throttled_too(clocked, clock, world):
     r = enter("salah")
     assert r.status_code == 429 and r.headers["Retry-After"] == "1"
     assert "Terlalu banyak kode salah" in r.get_data(as_text=True) or "terlalu banyak kode salah" in r.get_data(as_text=True)
+
+
+def test_a_deactivated_officer_is_told_so_only_with_the_right_password(clocked):
+    """Deactivation is said only to whoever knows the password; a wrong one reads as for any account,
+    and both count as failed logins (the throttle is the same)."""
+    services, client = clocked
+    with transaction(services.sessions) as db:
+        db.scalars(select(User).where(User.username == "admin_a")).one().active = False
+    wrong = _login(client, "admin_a", "salah-sandi")
+    assert wrong.status_code == 401 and wrong.json["error"] == "unauthorized", wrong.json
+    assert _login(client, "tidak_ada", "salah-sandi").json["message"] == wrong.json["message"]
+    right = client.post("/api/auth/login?lang=en", json={"username": "admin_a", "password": PASSWORD})
+    assert right.status_code == 401 and right.json["error"] == "account_deactivated", right.json
+    assert right.json["message"] == "this account is deactivated; ask your administrator"
+    assert _failures(services, subject="admin_a") == 2
+
+    token = client.get("/login").get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    page = client.post("/login?lang=en", data={"csrf_token": token, "username": "admin_a", "password": PASSWORD})
+    assert page.status_code == 401 and "this account is deactivated" in page.get_data(as_text=True)
+    page = client.post("/login?lang=en", data={"csrf_token": token, "username": "admin_a", "password": "salah"})
+    assert "wrong username or password" in page.get_data(as_text=True)
+    assert "deactivated" not in page.get_data(as_text=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 # Only this site's own scripts, styles, fonts and images: bpmn-js and the page scripts are served
 # from /static, and no page has an inline script, style or event handler (tests/browser/test_csp.py
@@ -12,6 +13,15 @@ from pathlib import Path
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
        "frame-ancestors 'none'")
+
+
+def _with_tiles(policy: str, tiles: str) -> str:
+    """Let the map tiles' server through img-src (ADUAN_MAP_TILES), nothing else."""
+    if not tiles:
+        return policy
+    parts = urlsplit(tiles.replace("{s}", "a"))
+    origin = f"{parts.scheme}://{parts.netloc.replace('a.', '*.', 1) if '{s}' in tiles else parts.netloc}"
+    return policy.replace("img-src 'self' data: blob:", f"img-src 'self' data: blob: {origin}")
 
 
 def from_env() -> dict:
@@ -28,7 +38,11 @@ def from_env() -> dict:
         "SECRET_KEY": secret,
         "DATABASE_URL": os.environ.get("DATABASE_URL"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("ADUAN_MAX_BODY_BYTES", 1_000_000)),
-        "CONTENT_SECURITY_POLICY": os.environ.get("ADUAN_CSP", CSP),
+        "CONTENT_SECURITY_POLICY": os.environ.get("ADUAN_CSP", _with_tiles(CSP, os.environ.get("ADUAN_MAP_TILES", ""))),
+        # The maps' tile server, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (mind its usage policy);
+        # none: the maps show the pins on a plain grid, and coordinates can be typed or taken from the device.
+        "MAP_TILES": os.environ.get("ADUAN_MAP_TILES", ""),
+        "MAP_ATTRIBUTION": os.environ.get("ADUAN_MAP_ATTRIBUTION", "© OpenStreetMap contributors"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("ADUAN_SECURE_COOKIES", "1") == "1",  # HTTPS only unless told

@@ -6,12 +6,15 @@ the demo database looks exactly like one that was used.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from io import BytesIO
 
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from .accounts import credentials, roles
 from .accounts.models import User
 from .complaints import categories
+from .complaints.attachments import Upload
 from .complaints.models import Complaint
 from .complaints.service import NewComplaint
 from .db import transaction
@@ -96,6 +99,17 @@ def _submit(services: Aduan, instansi_code: str, title: str, description: str, c
         return complaint.tracking_id
 
 
+def _demo_photo(colour: tuple[int, int, int]) -> bytes:
+    """A small made-up photo (a coloured picture with a few shapes), so the pages show thumbnails."""
+    image = Image.new("RGB", (640, 420), colour)
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((180, 150, 460, 330), fill=(40, 40, 40))
+    draw.rectangle((0, 330, 640, 420), fill=(70, 70, 70))
+    out = BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
 def _task(services: Aduan, tracking_id: str) -> tuple[int, User]:
     """The open officer task of a complaint and an officer who may work it."""
     with transaction(services.sessions) as db:
@@ -137,11 +151,14 @@ def _reply(services: Aduan, tracking_id: str, data: dict) -> None:
 def _complaints(services: Aduan) -> Iterator[str]:
     fresh = _submit(services, "pemkot-bandung", "Jalan berlubang di Jl. Soekarno-Hatta",
                     "Lubang besar di depan halte, sudah dua minggu belum diperbaiki dan membahayakan pengendara.",
-                    "infrastruktur", location="Jl. Soekarno-Hatta, Bandung")
+                    "infrastruktur", location="Jl. Soekarno-Hatta, Bandung", latitude=-6.9402, longitude=107.6256,
+                    attachments=(Upload("lubang-jalan.jpg", _demo_photo((120, 110, 100))),),
+                    reporter_email="warga.demo@example.id")
     yield f"{fresh}: belum diproses"
 
     dispatched = _submit(services, "pemkot-bandung", "Sampah menumpuk di pasar",
-                         "Sampah di Pasar Kosambi tidak diangkut sejak Senin, bau menyengat.", "lingkungan")
+                         "Sampah di Pasar Kosambi tidak diangkut sejak Senin, bau menyengat.", "lingkungan",
+                         latitude=-6.9213, longitude=107.6261, attachments=(Upload("sampah.jpg", _demo_photo((90, 120, 60))),))
     _complete(services, dispatched, {"action": "dispatch", "unit_id": _unit(services, "pemkot-bandung", "dlh")})
     yield f"{dispatched}: didisposisi"
 
@@ -160,13 +177,15 @@ def _complaints(services: Aduan) -> Iterator[str]:
     yield f"{deferred}: dipending (rahasia)"
 
     followed = _submit(services, "pemkot-bandung", "Guru honorer belum digaji",
-                       "Gaji guru honorer di SD negeri belum dibayarkan selama tiga bulan.", "pendidikan")
+                       "Gaji guru honorer di SD negeri belum dibayarkan selama tiga bulan.", "pendidikan",
+                       latitude=-6.9034, longitude=107.6186)
     _complete(services, followed, {"action": "dispatch", "unit_id": _unit(services, "pemkot-bandung", "disdik")})
     _complete(services, followed, {"follow_up_text": "Pembayaran dijadwalkan pekan ini setelah verifikasi data."})
     yield f"{followed}: diselesaikan, menunggu tanggapan pelapor"
 
     closed = _submit(services, "pemkot-bekasi", "Puskesmas tutup saat jam layanan",
-                     "Puskesmas kelurahan tutup pukul 11 padahal jadwal sampai pukul 14.", "kesehatan")
+                     "Puskesmas kelurahan tutup pukul 11 padahal jadwal sampai pukul 14.", "kesehatan",
+                     latitude=-6.2383, longitude=106.9756)
     _complete(services, closed, {"action": "dispatch", "unit_id": _unit(services, "pemkot-bekasi", "dinkes")})
     _complete(services, closed, {"follow_up_text": "Kepala puskesmas telah ditegur; jam layanan kembali normal."})
     _reply(services, closed, {"satisfied": True, "rating": "puas"})

@@ -22,6 +22,12 @@ class Unauthorized(DomainError):
     status, code = 401, "unauthorized"
 
 
+class AccountDeactivated(Unauthorized):
+    """The right password for a deactivated account. Said only then: a wrong password gets "wrong
+    username or password" whether the account exists, is active or not."""
+    code = "account_deactivated"
+
+
 class Forbidden(DomainError):
     status, code = 403, "forbidden"
 

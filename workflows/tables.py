@@ -2,7 +2,7 @@
 env, ``Aduan`` and the tests import this). Each model lives in its area's ``models.py``."""
 from .accounts.models import ApiToken, User
 from .audit import AuditEvent
-from .complaints.models import Attachment, Category, Complaint, ReporterContact
+from .complaints.models import Attachment, Category, Complaint, KeptUpload, ReporterContact
 from .mail.models import OutboxMessage
 from .monev.models import MonevDaily, MonevStale, MonevState
 from .notifications.models import Notification
@@ -17,6 +17,6 @@ from .tasks.models import HumanTask
 from .throttle import FailedAttempt
 
 __all__ = ["ActionPlan", "ApiToken", "Attachment", "AuditEvent", "Base", "CalendarOverride", "Category", "Complaint", "Deadline",
-           "EscalationLevel", "FailedAttempt", "HumanTask", "Instansi", "MonevDaily", "MonevStale", "MonevState",
+           "EscalationLevel", "FailedAttempt", "HumanTask", "Instansi", "KeptUpload", "MonevDaily", "MonevStale", "MonevState",
            "Notification", "OutboxMessage", "PlanActivity", "PlanTarget", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "ProcessMigration", "Region", "ReporterContact", "RoutingRule", "RuleChange", "Setting",
            "SlaBreach", "SlaLimit", "Unit", "User", "utcnow"]

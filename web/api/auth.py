@@ -26,7 +26,8 @@ class Login(MethodView):
         first ``ADUAN_LOGIN_MAX_FAILURES`` (5) within ``ADUAN_LOGIN_WINDOW_SECONDS`` (900) are free, then
         each attempt waits twice as long as the last (up to 15 minutes); 30 failures block an address;
         from all addresses together a username waits at most a minute. A throttled attempt gets 429
-        with ``Retry-After`` and its password is not checked."""
+        with ``Retry-After`` and its password is not checked. A wrong username or password gets 401
+        ``unauthorized``; the right password of a deactivated account 401 ``account_deactivated``."""
         try:
             user = services().logins.login(body["username"], body["password"], request.remote_addr)
         except TooManyAttempts as exc:

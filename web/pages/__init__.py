@@ -6,7 +6,7 @@ checks the same token when it is called with the session cookie (see ``web.conte
 """
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, g, redirect, request, url_for
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
@@ -44,6 +44,11 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+
+    @app.get("/favicon.ico")
+    def favicon():
+        """Browsers ask for /favicon.ico whatever the page links: the SVG icon."""
+        return redirect(url_for("static", filename="favicon.svg"), 301)
 
     @app.before_request
     def _page_guard():

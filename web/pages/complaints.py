@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, Response, render_template, send_file
+from flask import Blueprint, Response, abort, render_template, request, send_file
 
+from workflows.complaints.images import IMAGE_TYPES, THUMB, NotAnImage, shown
 from workflows.tasks import queries as task_queries
 
 from ..context import services, unit_of_work
@@ -45,4 +46,9 @@ def attachment(complaint_id, attachment_id):
         complaint = complaints.for_officer(db, complaint_id, current_officer(db))
         item = complaints.attachment(db, complaint, attachment_id)
         body, name, kind = item.data, item.filename, item.content_type
+    if request.args.get("thumb") and kind in IMAGE_TYPES:  # a small copy for the page, without metadata
+        try:
+            return Response(shown(body, THUMB), mimetype="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+        except NotAnImage:
+            abort(404)
     return send_file(BytesIO(body), mimetype=kind, as_attachment=True, download_name=name)

@@ -1,12 +1,13 @@
 """Citizen pages: report, get the tracking ID, track, answer the officer and rate or reopen."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from workflows.complaints import categories
+from workflows.complaints import categories, kept
+from workflows.complaints import views as complaint_views
 from workflows.complaints.attachments import MAX_BYTES, MAX_FILES, Upload
 from workflows.complaints.attachments import problems as attachment_problems
 from workflows.complaints.service import NewComplaint
@@ -23,7 +24,7 @@ from .common import error_text, field_errors
 bp = Blueprint("pages_public", __name__)
 
 REPORT_FIELDS = ("type", "category", "region_id", "instansi_id", "title", "description", "location",
-                 "reporter_name", "reporter_email", "reporter_phone")
+                 "latitude", "longitude", "reporter_name", "reporter_email", "reporter_phone")
 REMEMBERED_REPORTS = 10
 # Attachments make the report form the one body allowed above ADUAN_MAX_BODY_BYTES; pages/__init__
 # applies it before the body is read (the CSRF check reads the form first).
@@ -44,9 +45,13 @@ def _pickers(db):
 def report():
     values = {k: request.form.get(k, "") for k in REPORT_FIELDS} if request.method == "POST" else {}
     errors: dict[str, list[str]] = {}
+    upload_token = None
     if request.method == "POST":
-        uploads = tuple(Upload(f.filename or "", f.read()) for f in request.files.getlist("attachments")
-                        if f and f.filename)
+        now = services().clock()
+        with unit_of_work() as db:  # files kept from a refused try come back (kept.py)
+            earlier = kept.take(db, request.form.get("upload_token"), now)
+        uploads = earlier + tuple(Upload(f.filename or "", f.read()) for f in request.files.getlist("attachments")
+                                  if f and f.filename)
         new, errors = _new_complaint(values, uploads)
         if not errors:
             try:
@@ -58,9 +63,11 @@ def report():
                 return redirect(url_for(".submitted", tracking_id=tracking_id))
             except Invalid as exc:
                 errors = field_errors(exc)
+        with unit_of_work() as db:  # refused: keep the acceptable files for the next try
+            upload_token = kept.keep(db, uploads, now)
     with unit_of_work() as db:
-        return render_template("public/report.html", values=values, errors=errors,
-                               **_pickers(db)), 422 if errors else 200
+        return render_template("public/report.html", values=values, errors=errors, upload_token=upload_token,
+                               kept=kept.names(db, upload_token), **_pickers(db)), 422 if errors else 200
 
 
 def _new_complaint(values: dict[str, str], uploads: tuple[Upload, ...]):
@@ -69,6 +76,9 @@ def _new_complaint(values: dict[str, str], uploads: tuple[Upload, ...]):
     for name in ("region_id", "instansi_id"):
         if str(data.get(name, "")).isdigit():
             data[name] = int(data[name])
+    for name in ("latitude", "longitude"):  # a comma is a decimal point too
+        if name in data:
+            data[name] = str(data[name]).replace(",", ".")
     data["anonymous"] = request.form.get("anonymous") == "1"
     data["language"] = "en" if str(get_locale()) == "en" else "id"  # of the messages the reporter gets
     data["confidential"] = request.form.get("confidential") == "1"
@@ -161,6 +171,31 @@ def enter_code(tracking_id):
     return redirect(url_for(".track", tracking_id=tracking_id))
 
 
+@bp.get("/map")
+def public_map():
+    """Pinned reports that are not confidential, of a region or all (the newest 500)."""
+    code = (request.args.get("region") or "").strip()[:16]
+    with unit_of_work() as db:
+        regions = org.regions(db)
+        chosen = next((r for r in regions if r.code == code), None)
+        points = [{**p, "url": url_for(".track", tracking_id=p["tracking_id"])}
+                  for p in complaint_views.map_points(db, chosen.id if chosen else None)]
+        return render_template("public/map.html", regions=regions, chosen=chosen, points=points)
+
+
+@bp.get("/track/<tracking_id>/photos/<int:attachment_id>")
+def photo(tracking_id, attachment_id):
+    """A report's photo (or a thumbnail), without its metadata; none of a confidential report."""
+    try:
+        with unit_of_work() as db:
+            body = services().complaints.public_photo(db, tracking_id.upper(), attachment_id,
+                                                      thumb=request.args.get("size") == "thumb",
+                                                      token=_token_for(tracking_id.upper()), source=request.remote_addr)
+    except NotFound:
+        abort(404)
+    return Response(body, mimetype="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+
+
 @bp.post("/track/<tracking_id>/code/new")
 def renew_code(tracking_id):
     """A new secret code to the reporter's address; the answer is the same whether one is on file or not."""
@@ -185,9 +220,10 @@ def reply(tracking_id):
         return redirect(url_for(".track", tracking_id=tracking_id))
     waiting = view.get("awaiting_reply")
     data = forms.submitted(request.form)
+    files = tuple(Upload(f.filename or "", f.read()) for f in request.files.getlist("attachments") if f and f.filename)
     try:
         with unit_of_work() as db:
-            services().complaints.reply(db, tracking_id, _token_for(tracking_id), data, request.remote_addr)
+            services().complaints.reply(db, tracking_id, _token_for(tracking_id), data, request.remote_addr, files)
     except Invalid as exc:
         errors = forms.readable_errors(waiting["form"] if waiting else None, exc)
         return render_template("public/track.html", view=view, reporter=True, errors=errors,

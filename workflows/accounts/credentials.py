@@ -11,12 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..clock import Clock
-from ..errors import Invalid, Unauthorized
+from ..errors import AccountDeactivated, Invalid, Unauthorized
 from .models import ApiToken, User
 from .roles import OFFICER_ROLES
 from .token_cache import token_cache
 
 TOKEN_LIFETIME = timedelta(days=30)
+DEACTIVATED = "this account is deactivated; ask your administrator"
 _hasher = PasswordHasher()
 # Verifying against this when the user does not exist keeps the timing the same.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
@@ -59,8 +60,10 @@ def authenticate(session: Session, username: str, password: str, clock: Clock) -
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         raise Unauthorized("wrong username or password") from None
-    if user is None or not user.active:
+    if user is None:
         raise Unauthorized("wrong username or password")
+    if not user.active:  # the password is right: telling why it fails gives nothing away
+        raise AccountDeactivated(DEACTIVATED)
     user.last_login_at = clock()
     return user
 

@@ -29,8 +29,8 @@ class LoginGuard:
 
     def login(self, username: str, password: str, ip: str | None) -> User:
         """The officer, with ``last_login_at`` set and the username's failures forgotten. Raises
-        TooManyAttempts (nothing checked) or Unauthorized (the failure is recorded); runs its own
-        transactions."""
+        TooManyAttempts (nothing checked) or Unauthorized (the failure is recorded; AccountDeactivated,
+        a kind of it, only when the password was right); runs its own transactions."""
         try:
             with transaction(self.sessions) as db:
                 self.throttle.check(db, username, ip)

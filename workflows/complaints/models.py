@@ -22,6 +22,8 @@ class Complaint(Base):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
     location: Mapped[str | None] = mapped_column(String(300))
+    latitude: Mapped[float | None]   # the pin the reporter dropped (WGS 84), if any
+    longitude: Mapped[float | None]
     channel: Mapped[str] = mapped_column(String(20), default="web")
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     # None while a report whose reporter did not know the instansi waits for triage (routing/)
@@ -87,4 +89,19 @@ class Attachment(Base):
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The step whose answer brought the file (follow_up: proof; reporter_info: the reporter's answer);
+    # None: the report itself.
+    task_name: Mapped[str | None] = mapped_column(String(80))
+    by_reporter: Mapped[bool] = mapped_column(default=True)
+
+
+class KeptUpload(Base):
+    """Files of a form that was refused for another reason, kept so the sender need not choose them again
+    (``token`` rides in the form); dropped after a day."""
+    __tablename__ = "kept_uploads"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -29,6 +29,7 @@ from . import statuses, views
 from .attachments import Upload
 from .attachments import check as check_attachments
 from .attachments import problems as attachment_problems
+from .images import IMAGE_TYPES, SCREEN, THUMB, NotAnImage, shown
 from .models import Attachment, Complaint, ReporterContact
 
 TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
@@ -43,6 +44,8 @@ class NewComplaint:
     region_id: int
     instansi_id: int | None  # None: the reporter does not know; the routing table proposes one at triage
     location: str | None = None
+    latitude: float | None = None   # a pin on the map (WGS 84)
+    longitude: float | None = None
     anonymous: bool = False
     confidential: bool = False
     reporter_name: str | None = None
@@ -96,6 +99,13 @@ class Complaints:
             errors["instansi_id"] = [("unknown_instansi", {})]
         if not new.anonymous and not (new.reporter_name or "").strip():
             errors["reporter_name"] = [("required_unless_anonymous", {})]
+        if (new.latitude is None) != (new.longitude is None):
+            errors["latitude" if new.latitude is None else "longitude"] = [("required_with_pin", {})]
+        elif new.latitude is not None and new.longitude is not None:
+            if not -90 <= new.latitude <= 90:
+                errors["latitude"] = [("out_of_bounds", {"min": -90, "max": 90})]
+            if not -180 <= new.longitude <= 180:
+                errors["longitude"] = [("out_of_bounds", {"min": -180, "max": 180})]
         file_problems = attachment_problems(new.attachments)
         if file_problems:
             errors["attachments"] = file_problems
@@ -108,6 +118,7 @@ class Complaints:
             complaint = Complaint(
                 tracking_id=new_tracking_id(), type=new.type, category=new.category, title=new.title,
                 description=new.description, location=new.location, channel=new.channel,
+                latitude=new.latitude, longitude=new.longitude,
                 region_id=new.region_id, instansi_id=new.instansi_id, unit_id=None, status=statuses.BELUM_DIPROSES,
                 anonymous=new.anonymous, confidential=new.confidential, created_at=now, updated_at=now,
                 received_on=now.astimezone(self.progress.policy.calendar(new.region_id).zone).date())
@@ -167,10 +178,10 @@ class Complaints:
         audit.record(session, complaint.id, audit.CITIZEN, "reply_code_renewed", self.clock(), public=False)
 
     def reply(self, session: Session, tracking_id: str, token: str | None, data: Any,
-              source: str | None) -> Complaint:
+              source: str | None, files: tuple[Upload, ...] = ()) -> Complaint:
         complaint = self.by_tracking_id(session, tracking_id)
         self.check_reporter(session, complaint, token, source)
-        self.tasks.reply(session, complaint, data)
+        self.tasks.reply(session, complaint, data, files)
         return complaint
 
     def for_officer(self, session: Session, complaint_id: int, user: User) -> Complaint:
@@ -191,10 +202,31 @@ class Complaints:
             raise NotFound("attachment not found")
         return item
 
+    def public_photo(self, session: Session, tracking_id: str, attachment_id: int, thumb: bool,
+                     token: str | None = None, source: str | None = None) -> bytes:
+        """A photo of a report as anyone may see it (of a confidential report: only its reporter, with the
+        code), re-encoded without its metadata (EXIF location, camera), scaled down."""
+        complaint = self.by_tracking_id(session, tracking_id)
+        item = find(session, Attachment, attachment_id)
+        if item is None or item.complaint_id != complaint.id or item.content_type not in IMAGE_TYPES:
+            raise NotFound("attachment not found")
+        if complaint.confidential:
+            if not token:
+                raise NotFound("attachment not found")
+            try:
+                self.check_reporter(session, complaint, token, source)
+            except Forbidden as exc:
+                raise NotFound("attachment not found") from exc
+        try:
+            return shown(item.data, THUMB if thumb else SCREEN)
+        except NotAnImage as exc:
+            raise NotFound("attachment not found") from exc
+
     # -- views (built in workflows.complaints.views) ------------------------------------------------
     def public_view(self, session: Session, complaint: Complaint, reporter: bool = False) -> dict[str, Any]:
         return views.public_view(session, self.progress.registry, complaint, reporter,
-                                 form_of=lambda task: self.tasks.form(session, task))
+                                 form_of=lambda task: self.tasks.form(session, task),
+                                 props_of=lambda task: self.progress.task_properties(session, task))
 
     def officer_view(self, session: Session, complaint: Complaint, user: User) -> dict[str, Any]:
         return views.officer_view(session, self.progress.registry, complaint, user)

@@ -17,10 +17,11 @@ from ..accounts.models import User
 from ..accounts.roles import PELAPOR
 from ..accounts.scope import may_see_reporter, task_visible_to
 from ..audit import AuditEvent
-from ..org.models import Instansi, Unit
+from ..org.models import Instansi, Region, Unit
 from ..processes.registry import Registry
 from ..tasks import queries as task_queries
 from ..tasks.models import HumanTask
+from .images import IMAGE_TYPES
 from .models import Attachment, Complaint, ReporterContact
 
 # Keys of the audit events other than task answers that the public timeline may show.
@@ -35,7 +36,8 @@ def is_closed(complaint: Complaint) -> bool:
 
 
 def public_view(session: Session, registry: Registry, complaint: Complaint, reporter: bool = False,
-                form_of: Callable[[HumanTask], dict[str, Any] | None] | None = None) -> dict[str, Any]:
+                form_of: Callable[[HumanTask], dict[str, Any] | None] | None = None,
+                props_of: Callable[[HumanTask], dict[str, str]] | None = None) -> dict[str, Any]:
     """What anyone with the tracking ID may see, the same as the tracking page shows: never who
     reported (the reporter's identity is for the officers in scope, see :func:`officer_view`);
     a confidential complaint shows no content. With the reporter token, the reporter also sees
@@ -60,14 +62,35 @@ def public_view(session: Session, registry: Registry, complaint: Complaint, repo
         "rating": complaint.rating,
         "timeline": timeline(session, registry, complaint, public=True, hide_content=hide_content),
         "awaiting_reply": None,
+        "next_due": _next_due(session, complaint),
+        # the report's own photos, shown (re-encoded without metadata) unless the report is confidential
+        "photos": [] if hide_content else [
+            {"id": a.id, "filename": a.filename} for a in attachments(session, complaint)
+            if a.task_name is None and a.content_type in IMAGE_TYPES],
+        "latitude": None if hide_content else complaint.latitude,
+        "longitude": None if hide_content else complaint.longitude,
     }
     if reporter:
         waiting = task_queries.open_for_complaint(session, complaint.id, role=PELAPOR)
         if waiting:
             task = waiting[0]
             view["awaiting_reply"] = {"task": task.name, "title": task.title, "due_at": task.due_at,
-                                      "form": form_of(task) if form_of is not None else None}
+                                      "form": form_of(task) if form_of is not None else None,
+                                      "accepts_files": props_of is not None
+                                      and props_of(task).get("accepts_files") == "true"}
     return view
+
+
+def _next_due(session: Session, complaint: Complaint) -> dict[str, Any] | None:
+    """The agency's next deadline, as the reporter should see it: the earliest open officer step."""
+    if is_closed(complaint):
+        return None
+    due = [t for t in task_queries.open_for_complaint(session, complaint.id)
+           if t.role != PELAPOR and t.due_at is not None and t.kind == "bpmn"]
+    if not due:
+        return None
+    first = min(due, key=lambda t: t.due_at)
+    return {"task": first.name, "title": first.title, "due_at": first.due_at}
 
 
 def officer_view(session: Session, registry: Registry, complaint: Complaint, user: User) -> dict[str, Any]:
@@ -90,8 +113,9 @@ def officer_view(session: Session, registry: Registry, complaint: Complaint, use
         "open_tasks": [{"id": t.id, "name": t.name, "title": t.title, "role": t.role,
                         "assignee_id": t.assignee_id, "due_at": t.due_at,
                         "openable": task_visible_to(user, t)} for t in open_tasks],
-        "attachments": [{"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size}
-                        for a in attachments(session, complaint)],
+        "attachments": [{"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
+                         "task_name": a.task_name} for a in attachments(session, complaint)],
+        "latitude": complaint.latitude, "longitude": complaint.longitude,
         "timeline": timeline(session, registry, complaint, public=False, hide_content=False),
     }
 
@@ -134,6 +158,8 @@ def _public_data(event: AuditEvent, shown: dict[str, dict[str, dict]], names: di
     if event.action != "task_completed":
         return {k: v for k, v in event.data.items() if k in PUBLIC_EVENT_KEYS}
     out: dict[str, Any] = {"title": event.data.get("title")}
+    if event.data.get("attachments") and not hide_content:  # photos with the answer (their ids)
+        out["attachments"] = list(event.data["attachments"])
     for key, field in shown.get(event.task_name or "", {}).items():
         value = event.data.get(key)
         if value is None or (field["public"] == "text" and hide_content):
@@ -154,7 +180,7 @@ def _officer_data(event: AuditEvent, names: dict[str, dict[int, str]]) -> dict[s
     name without ``_id``)."""
     out: dict[str, Any] = {}
     for key, value in event.data.items():
-        if value is None or value == "":
+        if value is None or value == "" or key == "attachments":  # (the files are listed with the complaint)
             continue
         ref = OFFICER_REFS.get(key) if event.action == "task_completed" else None
         if ref is not None and isinstance(value, int):
@@ -193,3 +219,21 @@ def _names(session: Session, events: list[AuditEvent], shown: dict[str, dict[str
             if field.get("ref") in ids and isinstance(value, int) and not isinstance(value, bool):
                 ids[field["ref"]].add(value)
     return _named(session, ids)
+
+
+MAP_POINTS = 500
+
+
+def map_points(session: Session, region_id: int | None) -> list[dict[str, Any]]:
+    """The newest pinned reports that are not confidential, of one region (a province: with its regencies
+    and cities) or all: what the public map shows (no reporter, no description)."""
+    stmt = (select(Complaint.tracking_id, Complaint.title, Complaint.category, Complaint.status,
+                   Complaint.latitude, Complaint.longitude)
+            .where(Complaint.latitude.is_not(None), Complaint.longitude.is_not(None),
+                   Complaint.confidential.is_(False))
+            .order_by(Complaint.id.desc()).limit(MAP_POINTS))
+    if region_id is not None:
+        stmt = stmt.where(Complaint.region_id.in_(
+            select(Region.id).where((Region.id == region_id) | (Region.parent_id == region_id))))
+    return [{"tracking_id": t, "title": title, "category": c, "status": st, "lat": lat, "lng": lng}
+            for t, title, c, st, lat, lng in session.execute(stmt)]

@@ -15,7 +15,7 @@ from ..notifications.models import Notification
 from .outbox import MailSettings, enqueue
 from .reporter import moment
 
-KINDS = ("reminder", "breach", "escalation", "delegated", "handover")
+KINDS = ("reminder", "breach", "escalation", "delegated", "handover", "answered", "reopened")
 
 
 def _recipients(session: Session, note: Notification) -> list[User]:
@@ -46,7 +46,7 @@ def copy(session: Session, settings: MailSettings, note: Notification, complaint
     zone = complaint.region.timezone if complaint is not None else "Asia/Jakarta"
     due = data.get("due_at")
     due_at = datetime.fromisoformat(due) if isinstance(due, str) else None
-    values = {"tracking_id": data.get("tracking_id"), "task": data.get("task") or data.get("title")
+    values = {"text": data.get("text"), "tracking_id": data.get("tracking_id"), "task": data.get("task") or data.get("title")
               or data.get("late_task"), "by": data.get("by"), "count": data.get("count"), "who": data.get("from"),
               "link": f"{settings.base_url}/notifications"}
     for user in recipients:

@@ -46,6 +46,10 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
                       "{by} mendelegasikan tugas {task} untuk laporan {tracking_id} kepada Anda.\n\n{link}"),
         "handover": ("Pekerjaan diserahkan kepada Anda",
                      "{count} tugas terbuka milik {who} diserahkan kepada Anda.\n\n{link}"),
+        "answered": ("Pelapor menjawab ({tracking_id})",
+                     "Pelapor menjawab pertanyaan petugas untuk laporan {tracking_id}:\n\n{text}\n\n{link}"),
+        "reopened": ("Laporan dibuka kembali ({tracking_id})",
+                     "Pelapor tidak puas dengan tindak lanjut laporan {tracking_id}:\n\n{text}\n\n{link}"),
     },
     "en": {
         "submitted": ("Report {tracking_id} received",
@@ -80,6 +84,10 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
                       "{by} delegated the task {task} for report {tracking_id} to you.\n\n{link}"),
         "handover": ("Work handed over to you",
                      "{count} open tasks of {who} were handed over to you.\n\n{link}"),
+        "answered": ("The reporter answered ({tracking_id})",
+                     "The reporter answered the officers' question on report {tracking_id}:\n\n{text}\n\n{link}"),
+        "reopened": ("Report reopened ({tracking_id})",
+                     "The reporter is not satisfied with the follow-up of report {tracking_id}:\n\n{text}\n\n{link}"),
     },
 }
 

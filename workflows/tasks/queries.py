@@ -88,9 +88,10 @@ def current_steps(session: Session, complaint_id: int) -> list[str]:
 
 
 def held_by(session: Session, user_id: int) -> list[HumanTask]:
-    """The open tasks an officer holds (claimed or delegated to them), oldest first."""
-    return list(session.scalars(select(HumanTask).where(HumanTask.assignee_id == user_id,
-                                                        HumanTask.state == OPEN).order_by(HumanTask.id)))
+    """The open tasks an officer holds (claimed or delegated to them), oldest first, each with its
+    complaint at hand (the hand-over lists them by tracking ID and title)."""
+    return list(session.scalars(select(HumanTask).options(joinedload(HumanTask.complaint)).where(
+        HumanTask.assignee_id == user_id, HumanTask.state == OPEN).order_by(HumanTask.id)))
 
 
 def held_counts(session: Session, user_ids: list[int]) -> dict[int, int]:

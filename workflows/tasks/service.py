@@ -22,7 +22,9 @@ from .. import audit
 from ..accounts.models import User
 from ..accounts.roles import PELAPOR
 from ..accounts.scope import officers_for_task_filter, task_in_scope
-from ..complaints.models import Complaint
+from ..complaints.attachments import CheckedFile, Upload
+from ..complaints.attachments import check as check_attachments
+from ..complaints.models import Attachment, Complaint
 from ..errors import Conflict, DomainError, Invalid
 from ..ids import is_id
 from ..notifications import inbox
@@ -151,21 +153,22 @@ class Tasks:
         self.progress.set_status(session, complaint, status, audit.officer(user))
         return task
 
-    def complete(self, session: Session, task_id: int, user: User, data: Any) -> HumanTask:
+    def complete(self, session: Session, task_id: int, user: User, data: Any,
+                 files: tuple[Upload, ...] = ()) -> HumanTask:
         task = self.get(session, task_id)
         rules.check("complete", task, user)
         if task.kind == escalations.ESCALATION:
             return escalations.acknowledge(session, task, data, audit.officer(user), self.clock())
-        return self._complete(session, task, data, audit.officer(user))
+        return self._complete(session, task, data, audit.officer(user), files)
 
-    def reply(self, session: Session, complaint: Complaint, data: Any) -> HumanTask:
+    def reply(self, session: Session, complaint: Complaint, data: Any, files: tuple[Upload, ...] = ()) -> HumanTask:
         """The reporter answers the task waiting for them (more information, or the follow-up)."""
         waiting = queries.open_for_complaint(session, complaint.id, role=PELAPOR)
         if not waiting:
             raise Conflict("nothing is waiting for the reporter's reply on this complaint")
         task = waiting[0]
         rules.check("reply", task, None)
-        return self._complete(session, task, data, audit.CITIZEN)
+        return self._complete(session, task, data, audit.CITIZEN, files)
 
     def _clock_data(self, session: Session, complaint: Complaint, task: HumanTask, ready: ReadyTask,
                     cleaned: dict[str, Any], actor: audit.Actor) -> dict[str, Any]:
@@ -190,7 +193,8 @@ class Tasks:
             remaining.pop(step, None)
         return {"sla_remaining": remaining}
 
-    def _complete(self, session: Session, task: HumanTask, data: Any, actor: audit.Actor) -> HumanTask:
+    def _complete(self, session: Session, task: HumanTask, data: Any, actor: audit.Actor,
+                  files: tuple[Upload, ...] = ()) -> HumanTask:
         """One pass through the engine: it finds the ready task, validates the answer against its
         form, lets :meth:`prepare` check references and pause the clock, runs the process; then
         the state is saved with everything that mirrors it."""
@@ -200,8 +204,14 @@ class Tasks:
         # Held until the save: the session keeps objects weakly, and the save looks them up again.
         referenced: list[Unit | Instansi] = []
 
+        checked: list[CheckedFile] = []
+
         def prepare(ready: ReadyTask, cleaned: dict[str, Any]) -> dict[str, Any]:
             referenced.extend(_check_references(session, complaint, ready.form, cleaned))
+            if files:  # photos or letters with the answer, where the diagram takes them (accepts_files)
+                if ready.properties.get("accepts_files") != "true":
+                    raise Invalid({"attachments": [("no_files_here", {})]})
+                checked.extend(check_attachments(files))
             return self._clock_data(session, complaint, task, ready, cleaned, actor)
 
         try:
@@ -218,8 +228,15 @@ class Tasks:
         if actor.user is not None:
             task.completed_by_id = actor.user.id
             task.assignee_id = task.assignee_id or actor.user.id
+        stored = [Attachment(complaint_id=complaint.id, filename=f.filename, content_type=f.content_type, size=f.size,
+                             sha256=f.sha256, data=f.data, created_at=now, task_name=task.name,
+                             by_reporter=actor.user is None) for f in checked]
+        session.add_all(stored)
+        if stored:
+            session.flush()
         audit.record(session, complaint.id, actor, "task_completed", now, task_name=task.name,
-                     data={"title": task.title, **cleaned}, public=True)
+                     data={"title": task.title, **cleaned, **({"attachments": [a.id for a in stored]} if stored else {})},
+                     public=True)
         try:
             self.progress.save(session, complaint, instance, workflow, result, actor)
         except StaleDataError as exc:
@@ -229,7 +246,23 @@ class Tasks:
                 raise Conflict(RACE_MESSAGE) from exc
             raise
         referenced.clear()  # (kept alive until here on purpose)
+        if actor.user is None:
+            self._tell_officers(session, complaint, task, cleaned, now)
         return task
+
+    @staticmethod
+    def _tell_officers(session: Session, complaint: Complaint, answered: HumanTask, cleaned: dict[str, Any],
+                       now) -> None:
+        """The reporter answered: whoever takes the step it reopens hears of it (an answer to the agency's
+        question goes back to verification; dissatisfaction reopens the follow-up), with what they wrote."""
+        text = cleaned.get("additional_info") or cleaned.get("comment")
+        if not text:
+            return
+        kind = "reopened" if cleaned.get("satisfied") is False else "answered"
+        for task in queries.open_for_complaint(session, complaint.id):
+            if task.role != PELAPOR and task.kind == "bpmn" and task.id != answered.id:
+                inbox.notify_task_holders(session, complaint, kind, task,
+                                          {"task": task.title, "text": str(text)[:300]}, now)
 
 
 def _suggest(session: Session, complaint: Complaint, form: dict[str, Any] | None,

@@ -1,20 +1,24 @@
 /* Small progressive enhancements for Aduan's forms; every page works without them. */
 (function () {
   "use strict";
-  // Fields required only for some answers (the BPMN's required_if) are hidden while they do not apply.
+  // Fields required only for some answers (the BPMN's required_if), and fields asked only for some
+  // (shown_if), are hidden while they do not apply.
   function valueOf(form, name) {
     var checked = form.querySelector('[name="' + name + '"]:checked');
     if (checked) { return checked.value; }
     var field = form.querySelector('select[name="' + name + '"], input[name="' + name + '"]:not([type=radio])');
     return field ? field.value : "";
   }
+  function applies(form, condition) {
+    var rule = condition.split(":");
+    return rule[1].split(",").indexOf(valueOf(form, rule[0])) !== -1;
+  }
   function refresh(form) {
-    form.querySelectorAll("[data-required-if]").forEach(function (box) {
-      var rule = box.getAttribute("data-required-if").split(":");
-      var values = rule[1].split(",");
-      var applies = values.indexOf(valueOf(form, rule[0])) !== -1;
-      var hasError = box.classList.contains("has-error");
-      box.hidden = !applies && !hasError;
+    form.querySelectorAll("[data-required-if], [data-shown-if]").forEach(function (box) {
+      var required = box.getAttribute("data-required-if");
+      var shown = box.getAttribute("data-shown-if");
+      var wanted = (!required || applies(form, required)) && (!shown || applies(form, shown));
+      box.hidden = !wanted && !box.classList.contains("has-error");
     });
   }
   // The instansi picker shows the instansi of the chosen region (and its province) first.
@@ -51,14 +55,21 @@
       apply();
     });
   }
-  // Forms that undo something ask first (data-confirm holds the question).
+  // Forms that undo something ask first (data-confirm holds the question); so does a ticked checkbox
+  // with data-confirm (e.g. "deactivate this account" on the hand-over).
   document.addEventListener("submit", function (event) {
-    var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    var form = event.target;
+    if (!form.getAttribute) { return; }
+    var questions = [form.getAttribute("data-confirm")];
+    form.querySelectorAll("input[type=checkbox][data-confirm]:checked").forEach(function (box) {
+      questions.push(box.getAttribute("data-confirm"));
+    });
+    var question = questions.filter(Boolean).join("\n\n");
     if (question && !window.confirm(question)) { event.preventDefault(); }
   });
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form").forEach(function (form) {
-      if (!form.querySelector("[data-required-if]")) { return; }
+      if (!form.querySelector("[data-required-if], [data-shown-if]")) { return; }
       refresh(form);
       form.addEventListener("change", function () { refresh(form); });
     });
