@@ -14,6 +14,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from sla.scheduler.sweep import sweep
+from workflows.complaints import kept
+from workflows.db import transaction
 from workflows.mail import delivery
 from workflows.monev import rollup
 from workflows.service import Aduan
@@ -53,6 +55,8 @@ def mail_seconds() -> float:
 
 def _mail_job(services: Aduan) -> None:
     try:
+        with transaction(services.sessions) as db:  # files of refused forms are kept for a day (kept.py)
+            kept.purge(db, services.clock())
         result = delivery.deliver_due(services.sessions, services.mail, services.clock())
         if result.sent or result.retried or result.failed or result.interrupted:
             log.info("mail: %s sent, %s to retry, %s failed, %s interrupted", result.sent, result.retried,
