@@ -108,14 +108,14 @@ FIELD_MESSAGES = {
                                      element=p.get("element"), field=p.get("field"), other=p.get("other")),
     "required_if_value": lambda p: _("%(element)s: field %(field)s is required_if %(other)s has values it cannot have.",
                                      element=p.get("element"), field=p.get("field"), other=p.get("other")),
-    "unset_variable": lambda p: _("%(element)s: the condition reads %(names)s, which no form field or script of "
-                                  "this diagram sets.", element=p.get("element"), names=", ".join(p.get("names", []))),
-    "no_unit_choice": lambda p: _("%(element)s: a liaison officer's task needs an earlier form field unit_id "
-                                  "(ref = unit) choosing the unit.", element=p.get("element")),
     "shown_if_field": lambda p: _("%(element)s: field %(field)s is shown_if %(other)s, which is not in the form.",
                                   element=p.get("element"), field=p.get("field"), other=p.get("other")),
     "shown_if_value": lambda p: _("%(element)s: field %(field)s is shown_if %(other)s has values it cannot have.",
                                   element=p.get("element"), field=p.get("field"), other=p.get("other")),
+    "unset_variable": lambda p: _("%(element)s: the condition reads %(names)s, which no form field or script of "
+                                  "this diagram sets.", element=p.get("element"), names=", ".join(p.get("names", []))),
+    "no_unit_choice": lambda p: _("%(element)s: a liaison officer's task needs an earlier form field unit_id "
+                                  "(ref = unit) choosing the unit.", element=p.get("element")),
     "field_removed": lambda p: _("%(element)s: field %(field)s of the live version is missing; complaints waiting "
                                  "here and their recorded answers use it. Keep it, or retire the task under a new id.",
                                  element=p.get("element"), field=p.get("field")),
@@ -131,12 +131,12 @@ FIELD_MESSAGES = {
 # Domain error messages (English in code) and their catalog entries.
 MESSAGES = {
     "wrong username or password": lambda: _("wrong username or password"),
+    "this account is deactivated; ask your administrator":
+        lambda: _("this account is deactivated; ask your administrator"),
     "login required": lambda: _("login required"),
     "task not found": lambda: _("task not found"),
     "complaint not found": lambda: _("complaint not found"),
     "no complaint with this tracking ID": lambda: _("no complaint with this tracking ID"),
-    "this account is deactivated; ask your administrator":
-        lambda: _("this account is deactivated; ask your administrator"),
     "the reporter token does not match this complaint": lambda: _("the reporter token does not match this complaint"),
     "this complaint is outside your scope": lambda: _("this complaint is outside your scope"),
     "this task belongs to another role or instansi": lambda: _("this task belongs to another role or instansi"),

@@ -142,13 +142,13 @@ def test_hand_over_moves_all_open_work_to_the_successor(page, new_page, world, c
     page.click("tr[data-username=pp_a1] a")
     expect(page.locator("[data-open-count]")).to_have_attribute("data-open-count", "2")
     page.select_option("#to_user_id", label="PP_A1B (pp_a1b)")
+    page.check("#deactivate")  # not ticked unless the officer has left; asked again on submit
+    page.once("dialog", lambda dialog: dialog.accept())
     page.click("[data-action=handover]")
     expect(page.locator(".notice")).to_have_text("2 tugas terbuka dialihkan.")
     expect(page.locator("[data-inactive]")).to_be_visible()
 
     successor = new_page()
-    page.check("#deactivate")  # not ticked unless the officer has left; asked again on submit
-    page.once("dialog", lambda dialog: dialog.accept())
     log_in(successor, "pp_a1b")
     for tid in tracking_ids:
         expect(successor.locator(f"tr[data-tracking-id='{tid}'] .badge.mine")).to_be_visible()
