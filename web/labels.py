@@ -15,6 +15,26 @@ STATUS = {
     "diarsipkan": _l("Archived"),
 }
 
+# What each status means for the reporter (the tracking page says it under the status).
+STATUS_HELP = {
+    "belum_diproses": _l("The agency has received the report and must verify it: check it is complete and "
+                         "within its authority, then pass it to the unit that handles it."),
+    "didisposisi": _l("The report was verified and passed to the unit responsible, which must follow it up."),
+    "dalam_proses": _l("An officer of the responsible unit is working on it."),
+    "dipending": _l("The agency needs more information from you before it can go on; the time limit waits "
+                    "for your answer."),
+    "diselesaikan": _l("The agency has followed up the report. Tell it whether you are satisfied: if not, the "
+                       "report is reopened."),
+    "diarsipkan": _l("The report was archived: it was not a complaint the agency can handle (the reason is "
+                     "below)."),
+}
+# The agency's next deadline, by the step it is at.
+NEXT_DUE = {
+    "triage": _l("The report will be passed to the responsible agency by %(when)s."),
+    "verify": _l("The agency must verify the report by %(when)s."),
+    "follow_up": _l("The agency must follow up the report by %(when)s."),
+}
+
 # "diselesaikan" is both "followed up, waiting for the reporter" and "closed": the pages say which.
 RESOLVED_STAGE = {
     False: _l("waiting for the reporter's response"),

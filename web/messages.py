@@ -66,6 +66,11 @@ FIELD_MESSAGES = {
     "not_a_moment": lambda p: _("Must be a date and time with its offset, e.g. 2026-12-01T09:00+07:00."),
     "not_a_number": lambda p: _("Must be a positive whole number."),
     "same_version": lambda p: _("Choose a version other than the one the complaints run on."),
+    "not_an_email": lambda p: _("Not a valid e-mail address."),
+    # pins and files
+    "required_with_pin": lambda p: _("A pin needs both coordinates: latitude and longitude."),
+    "out_of_bounds": lambda p: _("Must be between %(min)s and %(max)s.", min=p.get("min"), max=p.get("max")),
+    "no_files_here": lambda p: _("This step takes no files."),
     # routing, categories, units
     "unknown_category": lambda p: _("No such category (or it is retired)."),
     "duplicate_route": lambda p: _("This table already has a row for this category with these keywords and "
@@ -225,6 +230,9 @@ for _text in (
     "Not a valid email address.",
     "Invalid JSON body.",
     "Not a valid mapping type.",
+    "Not a valid number.",
+    "Not a valid date.",
+    "Special numeric values (nan or infinity) are not permitted.",
     "Field may not be null.",
     "String does not match expected pattern.",
     "Must be a record id: a whole number from 1 to 2147483647.",

@@ -356,6 +356,9 @@ class ComplaintIn(In):
     title = fields.String(required=True, validate=validate.Length(3, 200))
     description = fields.String(required=True, validate=validate.Length(10, 10_000))
     location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    latitude = fields.Float(load_default=None, allow_none=True, allow_nan=False,
+                            metadata={"description": "the pin (WGS 84), with longitude"})
+    longitude = fields.Float(load_default=None, allow_none=True, allow_nan=False)
     region_id = Id(required=True)
     instansi_id = Id(load_default=None, allow_none=True,
                      metadata={"description": "omitted or null when the reporter does not know: the region's "
@@ -412,6 +415,12 @@ CLOSED_HELP = ("the complaint's process has ended (closed after the reporter's r
                "in time, or archived); status 'diselesaikan' with closed false is waiting for the reporter")
 
 
+class NextDueOut(Schema):
+    task = fields.String()
+    title = fields.String()
+    due_at = fields.DateTime()
+
+
 class PublicComplaintOut(Schema):
     tracking_id = fields.String()
     type = fields.String()
@@ -430,6 +439,12 @@ class PublicComplaintOut(Schema):
     rating = fields.String(allow_none=True)
     timeline = fields.List(fields.Nested(TimelineEntry))
     awaiting_reply = fields.Nested(AwaitingReply, allow_none=True)
+    next_due = fields.Nested(NextDueOut, allow_none=True,
+                             metadata={"description": "the agency's next deadline (its earliest open step)"})
+    latitude = fields.Float(allow_none=True, metadata={"description": "the reporter's pin (none if confidential)"})
+    longitude = fields.Float(allow_none=True)
+    photos = fields.List(fields.Dict(), metadata={"description": "the report's photos: id and filename; "
+                                                                 "GET /track/<tracking_id>/photos/<id>[?size=thumb]"})
 
 
 class NamedRef(Schema):
@@ -457,6 +472,8 @@ class AttachmentOut(Schema):
 class OfficerComplaintOut(Schema):
     id = fields.Integer()
     tracking_id = fields.String()
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
     type = fields.String()
     category = fields.String()
     title = fields.String()

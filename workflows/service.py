@@ -16,11 +16,11 @@ from .accounts.users import Users
 from .clock import Clock, OffsetClock
 from .complaints.service import REPLY_CODE, TOO_MANY_CODES, Complaints
 from .db import make_engine, make_session_factory
+from .mail.outbox import default_settings
 from .processes.designer import Designer
 from .processes.migration import Migrations
 from .processes.progress import Progress
 from .processes.registry import Registry
-from .mail.outbox import default_settings
 from .routing.decide import Routing
 from .sla import diagram_functions
 from .sla.due import Timekeeper

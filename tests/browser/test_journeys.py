@@ -84,7 +84,7 @@ def test_report_dispatch_follow_up_and_rate(page, new_page, world):
     expect(officer.locator("[data-rendered=true]")).to_be_visible()
     expect(officer.locator("g.djs-element[data-element-id=follow_up]")).to_have_class(re.compile("aduan-current"))
     expect(officer.locator("g.djs-element[data-element-id=verify]")).not_to_have_class(re.compile("aduan-current"))
-    expect(officer.locator(".attachments a")).to_have_text("foto.png")
+    expect(officer.locator(".attachments li")).to_contain_text("foto.png")
     officer.go_back()
     officer.fill("#f-follow_up_text", "Lubang sudah ditambal oleh Dinas PU pada hari Senin.")
     officer.click("[data-action=complete]")
@@ -93,13 +93,18 @@ def test_report_dispatch_follow_up_and_rate(page, new_page, world):
     # The citizen (same browser: it remembers the reply code) rates the follow-up.
     page.goto(f"/track/{tracking_id}")
     expect(page.locator("[data-status]").first).to_have_attribute("data-status", "diselesaikan")
-    expect(page.locator(".timeline")).to_contain_text("Lubang sudah ditambal")
+    # a conversation: the agency's follow-up as its message, quoted above the reply form, the deadline shown
+    expect(page.locator(".conversation [data-kind=agency][data-task=follow_up]")).to_contain_text("Lubang sudah ditambal")
+    expect(page.locator("#reply [data-quoted=follow_up_text]")).to_contain_text("Lubang sudah ditambal")
+    expect(page.locator("[data-status-help]")).to_contain_text("puas")
+    expect(page.locator("#f-comment")).to_be_hidden()  # the reply form's conditional fields work here too
     page.check("input[name=satisfied][value=true]")
     page.select_option("#f-rating", "sangat_puas")
     page.click("#reply button[type=submit]")
     expect(page.locator(".notice")).to_have_text("Terima kasih, tanggapan Anda telah dikirim.")
     expect(page.locator(".facts")).to_contain_text("Sangat puas")
     expect(page.locator("#reply")).to_have_count(0)
+    expect(page.locator(".conversation [data-kind=reporter][data-task=reporter_response]")).to_contain_text("Sangat puas")
 
 
 def test_dissatisfied_reporter_reopens_with_the_code(page, new_page, world, client):

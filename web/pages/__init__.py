@@ -25,12 +25,13 @@ from . import (
     tasks,
     users,
 )
-from .common import category_choices, category_name, lang_url, load_officer, local_time
+from .common import category_choices, category_name, lang_url, load_officer, local_time, long_time
 
 csrf = CSRFProtect()
 BLUEPRINTS = (public.bp, auth.bp, tasks.bp, complaints.bp, users.bp, notifications.bp, monev.bp, designer.bp,
               rules.bp, plans.bp, routing.bp, search.bp)
-BODY_LIMITS = {"pages_public.report": public.REPORT_BODY_LIMIT}
+BODY_LIMITS = {"pages_public.report": public.REPORT_BODY_LIMIT, "pages_public.reply": public.REPORT_BODY_LIMIT,
+               "pages_tasks.complete": public.REPORT_BODY_LIMIT}  # (answers with photos)
 
 
 def is_page_request() -> bool:
@@ -73,6 +74,7 @@ def init_app(app: Flask) -> None:
         csrf_token=generate_csrf, lang_url=lang_url, labels=labels, label=labels.label, get_locale=get_locale,
         category_name=category_name, category_choices=category_choices)
     app.jinja_env.filters["localtime"] = local_time
+    app.jinja_env.filters["longtime"] = long_time
 
     @app.context_processor
     def _officer():

@@ -103,6 +103,18 @@ def local_time(moment: datetime | None, zone: str | None = "Asia/Jakarta", with_
     return f"{text} {ZONE_NAMES.get(zone, zone)}" if with_zone else text
 
 
+def long_time(moment: datetime | None, zone: str | None = "Asia/Jakarta") -> str:
+    """A deadline as people read it: "Jumat, 10 April 2025 16.00 WIB"."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    zone = zone or "Asia/Jakarta"
+    pattern = "EEEE, d MMMM y HH.mm" if str(get_locale()) == "id" else "EEEE, d MMMM y, HH:mm"
+    text = format_datetime(moment, pattern, tzinfo=ZoneInfo(zone), locale=str(get_locale()))
+    return f"{text} {ZONE_NAMES.get(zone, zone)}"
+
+
 def lang_url(code: str) -> str:
     """This page in another language. After a form was posted (its address answers POST only), the
     page the form was on."""

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from workflows.accounts.scope import task_visible_to
+from workflows.complaints.attachments import Upload
 from workflows.errors import DomainError, Invalid
 from workflows.tasks.queries import DUE_SOON, TaskQuery
 
@@ -85,11 +86,18 @@ def _render_task(task_id: int, errors, values, problem, status: int = 200):
         options = forms.choices(db, form, complaint)
         colleagues = _colleagues(db, task, user)
         zone = complaint.region.timezone
+        # what the officer needs beside the form: place, photos, the reporter (as the scope allows), and
+        # the reporter's last answer (to the agency's question, or why they are not satisfied)
+        view = services().complaints.officer_view(db, complaint, user)
+        answers = [e for e in view["timeline"] if e["action"] == "task_completed" and e["actor_kind"] == "citizen"
+                   and (e["data"].get("additional_info") or e["data"].get("comment"))]
+        accepts_files = task.state == "open" and services().progress.task_properties(db, task).get("accepts_files") == "true"
         now = services().clock()
         page = render_template(
             "tasks/task.html", task=task, complaint=complaint, form=form, options=options, errors=errors,
             values=values, problem=problem, colleagues=colleagues, zone=zone,
-            overdue=task.due_at is not None and task.due_at < now, user=user,
+            overdue=task.due_at is not None and task.due_at < now, user=user, view=view,
+            last_answer=answers[-1] if answers else None, accepts_files=accepts_files,
             notice=session.pop("notice", None))
     return page, status
 
@@ -146,9 +154,10 @@ def delegate(task_id):
 def complete(task_id):
     tasks = services().tasks
     data = forms.submitted(request.form)  # the domain checks the fields against the task's form
+    files = tuple(Upload(f.filename or "", f.read()) for f in request.files.getlist("attachments") if f and f.filename)
 
     def readable(exc: Invalid) -> dict[str, list[str]]:  # only on the error path: name fields by label
         with unit_of_work() as db:
             return forms.readable_errors(tasks.form(db, tasks.get(db, task_id)), exc)
-    return _act(task_id, lambda db, user: tasks.complete(db, task_id, user, data), _("Task completed."),
+    return _act(task_id, lambda db, user: tasks.complete(db, task_id, user, data, files), _("Task completed."),
                 back_to_list=True, readable=readable)

@@ -1,6 +1,7 @@
 """An officer's notifications: their own, and those for their role within their scope."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from ..accounts import roles
 from ..accounts.models import User
 from ..accounts.scope import scope_filter
 from ..complaints.models import Complaint
+from ..errors import Invalid
 from ..mail import officers
 from ..mail.outbox import default_settings
 from ..tasks.models import HumanTask
@@ -81,3 +83,16 @@ def mark_read(session: Session, user: User, up_to: int) -> int:
     if newest is not None and newest > (user.notifications_seen_id or 0):
         user.notifications_seen_id = newest
     return unread_count(session, user)
+
+
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+
+
+def set_email(session: Session, user: User, email: str | None, by_email: bool) -> None:
+    """The officer's own choice: an address, and whether their notifications also come by e-mail."""
+    email = (email or "").strip() or None
+    if email is not None and (len(email) > 200 or not EMAIL.match(email)):
+        raise Invalid({"email": [("not_an_email", {})]})
+    if by_email and email is None:
+        raise Invalid({"email": [("required", {})]})
+    user.email, user.email_notifications = email, by_email
