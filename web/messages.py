@@ -1,6 +1,8 @@
 """User-facing wording for domain error codes. English msgids; Indonesian comes from the catalog."""
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 from flask_babel import gettext as _
@@ -215,7 +217,31 @@ def field_message(code: str, params: dict[str, Any]) -> str:
 
 def message(text: str) -> str:
     render = MESSAGES.get(text)
-    return render() if render else text
+    if render:
+        return render()
+    for pattern, translated in PATTERNS:  # marshmallow's messages with numbers in them
+        found = pattern.match(text)
+        if found:
+            return translated(*found.groups())
+    return text
+
+
+# marshmallow's validators put their limits into the text ("Length must be between 10 and 10000."):
+# matched here and said again in the page's language.
+PATTERNS: list[tuple[re.Pattern, Callable[..., str]]] = [
+    (re.compile(r"^Length must be between (\d+) and (\d+)\.$"),
+     lambda low, high: _("Must be %(min)s to %(max)s characters long.", min=low, max=high)),
+    (re.compile(r"^Shorter than minimum length (\d+)\.$"),
+     lambda low: _("Too short: at least %(min)s characters.", min=low)),
+    (re.compile(r"^Longer than maximum length (\d+)\.$"),
+     lambda high: _("Too long: at most %(max)s characters.", max=high)),
+    (re.compile(r"^Length must be (\d+)\.$"), lambda n: _("Must be exactly %(n)s characters long.", n=n)),
+    (re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
+     lambda low, high: _("Must be between %(min)s and %(max)s.", min=low, max=high)),
+    (re.compile(r"^Must be greater than or equal to (\S+)\.$"), lambda low: _("Must be at least %(min)s.", min=low)),
+    (re.compile(r"^Must be less than or equal to (\S+)\.$"), lambda high: _("Must be at most %(max)s.", max=high)),
+    (re.compile(r"^Must be one of: (.*)\.$"), lambda choices: _("Must be one of: %(choices)s.", choices=choices)),
+]
 
 for _state in ("completed", "cancelled"):
     MESSAGES[f"task is already {_state}"] = (lambda s: lambda: _("task is already %(state)s", state=s))(_state)

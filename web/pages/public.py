@@ -87,6 +87,8 @@ def _new_complaint(values: dict[str, str], uploads: tuple[Upload, ...]):
     except ValidationError as exc:
         errors = {name: [message(t) for t in (texts if isinstance(texts, list) else [texts])]
                   for name, texts in exc.messages.items()}
+        if not data.get("anonymous") and not data.get("reporter_name"):  # (the domain's rule, said at once)
+            errors.setdefault("reporter_name", [field_message("required_unless_anonymous", {})])
         file_problems = attachment_problems(uploads)  # all problems at once, files included
         if file_problems:
             errors["attachments"] = [field_message(code, params) for code, params in file_problems]
