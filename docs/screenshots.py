@@ -68,11 +68,20 @@ def shoot(base: str) -> None:
         citizen.fill("#title", "Lampu penerangan jalan padam")
         citizen.fill("#description", "Lampu PJU di Jl. Dago mati sejak seminggu, rawan kecelakaan malam hari.")
         citizen.fill("#location", "Jl. Ir. H. Juanda, Bandung")
+        citizen.fill("#latitude", "-6.893")
+        citizen.fill("#longitude", "107.613")
+        citizen.set_input_files("#attachments", files=[{"name": "lampu-padam.jpg", "mimeType": "image/jpeg",
+                                                        "buffer": demo._demo_photo((30, 40, 70))}])
         citizen.fill("#reporter_name", "Rina")
         citizen.click("button[type=submit].primary")
         citizen.screenshot(path=str(OUT / "report-submitted.png"))
         tracking_id = citizen.locator("[data-tracking-id]").inner_text()
         save(citizen, f"/track/{tracking_id}", "track", full=True)
+        save(citizen, "/map", "public-map", full=True)
+        # a report further along: the conversation with the agency's question and the reporter's answer
+        citizen.goto("/map")
+        citizen.locator("#map-list tr", has_text="Puskesmas tutup").locator("a").click()
+        citizen.screenshot(path=str(OUT / "track-conversation.png"), full_page=True)
 
         officer = browser.new_context(base_url=base, viewport={"width": 1280, "height": 860},
                                       locale="id-ID").new_page()
@@ -81,12 +90,14 @@ def shoot(base: str) -> None:
         officer.goto("/tasks")
         officer.locator(f"tr[data-tracking-id='{tracking_id}'] a.button").click()
         officer.select_option("#f-action", "dispatch")
+        officer.select_option("#f-unit_id", "")  # (the routing table pre-selected one: clear it to show a message)
         officer.click("[data-action=complete]")
         officer.screenshot(path=str(OUT / "task-form-errors.png"), full_page=True)
         officer.click("text=Rincian laporan, riwayat dan diagram SOP")
         officer.wait_for_selector("[data-rendered=true]")
         officer.screenshot(path=str(OUT / "complaint-detail.png"), full_page=True)
         save(officer, "/users", "accounts", full=True)
+        save(officer, "/complaints?q=jalan", "complaint-search", full=True)
         bogor = browser.new_context(base_url=base, viewport={"width": 1280, "height": 860},
                                     locale="id-ID").new_page()  # its own cookies: another officer
         log_in(bogor, "admin.pemkab-bogor")
@@ -111,6 +122,10 @@ def shoot(base: str) -> None:
         coordinator.wait_for_selector("#preview-result")
         coordinator.screenshot(path=str(OUT / "rules-preview.png"), full_page=True)
         save(coordinator, "/plans", "plans", full=True)
+        save(coordinator, "/routing?region=32.73", "routing", full=True)
+        coordinator.goto("/tasks")
+        coordinator.locator("tr[data-task-name=triage] a.button").first.click()
+        coordinator.screenshot(path=str(OUT / "triage.png"), full_page=True)
         browser.close()
     print(f"screenshots written to {OUT.relative_to(ROOT)}/")
 
