@@ -67,3 +67,10 @@ def test_the_report_form_shows_no_english_on_the_indonesian_page(app, world, bad
     for text in errors:
         assert text.strip() not in english, f"English on the Indonesian page: {text!r}"
         assert not re.search(r"\b(Length|Must be|Not a valid|Missing data|Shorter|Longer)\b", text), text
+
+
+def test_working_time_reads_in_days_and_hours(app):
+    from web.pages.common import working_time
+    assert _in(app, "id", lambda: working_time(86400)) == "3 hari kerja"
+    assert _in(app, "id", lambda: working_time(28800 + 4 * 3600)) == "1 hari kerja 4 jam kerja"
+    assert _in(app, "en", lambda: working_time(3600)) == "1 working hour"

@@ -124,7 +124,7 @@ FIELD = {
     "level": _l("Level"),
     "role": _l("Role"),
     "due_at": _l("Due"),
-    "remaining_seconds": _l("Working seconds left"),
+    "remaining_seconds": _l("Working time left"),
 }
 
 VALUE = {

@@ -25,7 +25,15 @@ from . import (
     tasks,
     users,
 )
-from .common import category_choices, category_name, lang_url, load_officer, local_time, long_time
+from .common import (
+    category_choices,
+    category_name,
+    lang_url,
+    load_officer,
+    local_time,
+    long_time,
+    working_time,
+)
 
 csrf = CSRFProtect()
 BLUEPRINTS = (public.bp, auth.bp, tasks.bp, complaints.bp, users.bp, notifications.bp, monev.bp, designer.bp,
@@ -75,6 +83,7 @@ def init_app(app: Flask) -> None:
         category_name=category_name, category_choices=category_choices)
     app.jinja_env.filters["localtime"] = local_time
     app.jinja_env.filters["longtime"] = long_time
+    app.jinja_env.filters["workingtime"] = working_time
 
     @app.context_processor
     def _officer():

@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from flask import g, redirect, request, session, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
+from sla.calendar import WorkingHours
 from workflows.accounts.users import by_id, officer
 from workflows.complaints import categories
 from workflows.errors import DomainError, Invalid
@@ -113,6 +115,22 @@ def long_time(moment: datetime | None, zone: str | None = "Asia/Jakarta") -> str
     pattern = "EEEE, d MMMM y HH.mm" if str(get_locale()) == "id" else "EEEE, d MMMM y, HH:mm"
     text = format_datetime(moment, pattern, tzinfo=ZoneInfo(zone), locale=str(get_locale()))
     return f"{text} {ZONE_NAMES.get(zone, zone)}"
+
+
+def working_time(seconds: int | float | None) -> str:
+    """Working seconds as people count them: "2 hari kerja 4 jam" (a working day of the default hours)."""
+    if not isinstance(seconds, (int, float)) or seconds < 0:
+        return ""
+    hours = WorkingHours()
+    day = (hours.end.hour * 60 + hours.end.minute - hours.start.hour * 60 - hours.start.minute) * 60
+    days, rest = divmod(int(seconds), day)
+    whole_hours = round(rest / 3600)
+    parts = []
+    if days:
+        parts.append(_("1 working day") if days == 1 else _("%(num)s working days", num=days))
+    if whole_hours or not days:
+        parts.append(_("1 working hour") if whole_hours == 1 else _("%(num)s working hours", num=whole_hours))
+    return " ".join(parts)
 
 
 def lang_url(code: str) -> str:
