@@ -148,8 +148,15 @@ def validate(definition: dict[str, Any] | None, data: Any) -> dict[str, Any]:
         cleaned[f["id"]], error = _coerce(f, value)
         if error:
             errors.setdefault(f["id"], []).append(error)
+    for f in fields:  # a field asked only for some answers: for the others its value is not taken
+        shown = f.get("shown_if")
+        if shown and not _matches(cleaned.get(shown["field"]), shown["values"]):
+            cleaned[f["id"]] = None
+            errors.pop(f["id"], None)
     for f in fields:
         if f["id"] in errors or cleaned.get(f["id"]) is not None:
+            continue
+        if f.get("shown_if") and not _matches(cleaned.get(f["shown_if"]["field"]), f["shown_if"]["values"]):
             continue
         condition = f.get("required_if")
         if f["required"]:

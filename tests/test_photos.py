@@ -120,3 +120,35 @@ def test_the_reporter_answers_a_deferral_with_a_photo(app, client, world, servic
             raise AssertionError("files were accepted by a step that takes none")
         except Invalid as exc:
             assert "attachments" in exc.fields
+
+
+def test_a_deferral_records_no_unit_even_when_the_page_sent_the_preselected_one(client, world):
+    api = Api(client, world)
+    submitted = api.submit()
+    verify = api.task_for("admin_a", submitted["tracking_id"])
+    r = api.complete("admin_a", verify["id"], {"action": "defer", "note": "Di mana?", "unit_id": world.unit_a1})
+    assert r.status_code == 200
+    answer = [e for e in api.track(submitted["tracking_id"]).json["timeline"] if e["task"] == "verify"][0]["data"]
+    assert "unit" not in answer and answer["action"] == "defer"
+
+
+def test_the_reply_form_keeps_its_photo_after_a_refusal(app, client, world, services):
+    api = Api(client, world)
+    submitted = api.submit()
+    verify = api.task_for("admin_a", submitted["tracking_id"])
+    api.complete("admin_a", verify["id"], {"action": "defer", "note": "Mohon fotonya."})
+    reporter = app.test_client()
+    tid = submitted["tracking_id"]
+    reporter.post(f"/track/{tid}/code", data={"code": submitted["reporter_token"], "csrf_token": csrf_of(reporter, f"/track/{tid}")})
+    r = reporter.post(f"/track/{tid}/reply", content_type="multipart/form-data", data={
+        "csrf_token": csrf_of(reporter, f"/track/{tid}"), "additional_info": "",
+        "attachments": [(BytesIO(_jpeg_with_gps()), "bukti.jpg")]})
+    assert r.status_code == 422
+    body = r.get_data(as_text=True)
+    assert "bukti.jpg" in body and "data-kept" in body
+    token = re.search(r'name="upload_token" value="([^"]+)"', body).group(1)
+    r = reporter.post(f"/track/{tid}/reply", content_type="multipart/form-data", data={
+        "csrf_token": csrf_of(reporter, f"/track/{tid}"), "additional_info": "Ini fotonya.", "upload_token": token})
+    assert r.status_code == 302
+    with transaction(services.sessions) as db:
+        assert db.scalars(select(Attachment.task_name).where(Attachment.filename == "bukti.jpg")).one() == "reporter_info"

@@ -1,4 +1,5 @@
-"""Photos on answers (the step that brought them), uploads kept across a refused form, the reporter's pin
+"""Photos on answers (the step that brought them), uploads kept across a refused form, the reporter's pin,
+a renewed reply code waiting to be used
 
 Revision ID: 0020
 Revises: 0019
@@ -17,6 +18,8 @@ def upgrade() -> None:
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.add_column(sa.Column('task_name', sa.String(length=80), nullable=True))
         batch_op.add_column(sa.Column('by_reporter', sa.Boolean(), nullable=False, server_default=sa.true()))
+    with op.batch_alter_table('reporter_contacts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('new_token_hash', sa.String(length=64), nullable=True))
     with op.batch_alter_table('complaints', schema=None) as batch_op:
         batch_op.add_column(sa.Column('latitude', sa.Double(), nullable=True))
         batch_op.add_column(sa.Column('longitude', sa.Double(), nullable=True))
@@ -37,6 +40,8 @@ def downgrade() -> None:
     with op.batch_alter_table('complaints', schema=None) as batch_op:
         batch_op.drop_column('longitude')
         batch_op.drop_column('latitude')
+    with op.batch_alter_table('reporter_contacts', schema=None) as batch_op:
+        batch_op.drop_column('new_token_hash')
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.drop_column('by_reporter')
         batch_op.drop_column('task_name')

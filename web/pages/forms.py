@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from flask import request
 from flask_babel import gettext as translated  # texts from the diagram, not literals to extract
 from werkzeug.datastructures import MultiDict
 
+from workflows.complaints import kept
+from workflows.complaints.attachments import Upload
 from workflows.db import Session
 from workflows.errors import Invalid
 from workflows.org import queries as org
@@ -13,6 +16,7 @@ from workflows.org import queries as org
 if TYPE_CHECKING:
     from workflows.complaints.models import Complaint
 
+from ..context import unit_of_work
 from ..messages import field_message
 
 
@@ -75,3 +79,20 @@ def readable_errors(form: dict[str, Any] | None, exc: Invalid) -> dict[str, list
             texts.append(field_message(code, params))
         out[name] = texts
     return out
+
+
+def kept_and_new(token: str | None, now) -> tuple[Upload, ...]:
+    """The files kept from this form's refused try (kept.py) and those chosen now."""
+    with unit_of_work() as db:
+        earlier = kept.take(db, token, now)
+    return earlier + tuple(Upload(f.filename or "", f.read()) for f in request.files.getlist("attachments")
+                           if f and f.filename)
+
+
+def keep_files(files: tuple[Upload, ...], now) -> tuple[str | None, list[str]]:
+    """After a refusal: keep the acceptable files for the next try; their token and names for the form."""
+    if not files:
+        return None, []
+    with unit_of_work() as db:
+        token = kept.keep(db, files, now)
+        return token, kept.names(db, token)

@@ -207,8 +207,8 @@ def renew_code(tracking_id):
             services().complaints.resend_code(db, tracking_id, request.remote_addr)
     except NotFound:
         abort(404)
-    session["notice"] = _("If this report has an e-mail address, a new code was sent to it; the old one no longer "
-                          "works.")
+    session["notice"] = _("If this report has an e-mail address, a new code was sent to it; the old one works until "
+                          "the new one is used.")
     return redirect(url_for(".track", tracking_id=tracking_id))
 
 
@@ -221,15 +221,17 @@ def reply(tracking_id):
     if not reporter:
         return redirect(url_for(".track", tracking_id=tracking_id))
     waiting = view.get("awaiting_reply")
-    data = forms.submitted(request.form)
-    files = tuple(Upload(f.filename or "", f.read()) for f in request.files.getlist("attachments") if f and f.filename)
+    data = {k: v for k, v in forms.submitted(request.form).items() if k != "upload_token"}
+    now = services().clock()
+    files = forms.kept_and_new(request.form.get("upload_token"), now)
     try:
         with unit_of_work() as db:
             services().complaints.reply(db, tracking_id, _token_for(tracking_id), data, request.remote_addr, files)
     except Invalid as exc:
         errors = forms.readable_errors(waiting["form"] if waiting else None, exc)
+        token, names = forms.keep_files(files, now)
         return render_template("public/track.html", view=view, reporter=True, errors=errors,
-                               values=request.form, problem=None), 422
+                               values=request.form, problem=None, upload_token=token, kept=names), 422
     except DomainError as exc:
         view, reporter = _reporter_view(tracking_id)
         return render_template("public/track.html", view=view, reporter=reporter, errors={}, values={},

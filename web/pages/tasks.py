@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from workflows.accounts.scope import task_visible_to
-from workflows.complaints.attachments import Upload
 from workflows.errors import DomainError, Invalid
 from workflows.tasks.queries import DUE_SOON, TaskQuery
 
@@ -98,6 +97,7 @@ def _render_task(task_id: int, errors, values, problem, status: int = 200):
             values=values, problem=problem, colleagues=colleagues, zone=zone,
             overdue=task.due_at is not None and task.due_at < now, user=user, view=view,
             last_answer=answers[-1] if answers else None, accepts_files=accepts_files,
+            upload_token=g.get("kept_upload", (None, []))[0], kept=g.get("kept_upload", (None, []))[1],
             notice=session.pop("notice", None))
     return page, status
 
@@ -153,10 +153,14 @@ def delegate(task_id):
 @officer_required
 def complete(task_id):
     tasks = services().tasks
-    data = forms.submitted(request.form)  # the domain checks the fields against the task's form
-    files = tuple(Upload(f.filename or "", f.read()) for f in request.files.getlist("attachments") if f and f.filename)
+    # the domain checks the fields against the task's form
+    data = {k: v for k, v in forms.submitted(request.form).items() if k != "upload_token"}
+    now = services().clock()
+    files = forms.kept_and_new(request.form.get("upload_token"), now)
 
     def readable(exc: Invalid) -> dict[str, list[str]]:  # only on the error path: name fields by label
+        token, names = forms.keep_files(files, now)  # (and the files wait for the next try)
+        g.kept_upload = (token, names)
         with unit_of_work() as db:
             return forms.readable_errors(tasks.form(db, tasks.get(db, task_id)), exc)
     return _act(task_id, lambda db, user: tasks.complete(db, task_id, user, data, files), _("Task completed."),

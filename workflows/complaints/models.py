@@ -76,6 +76,9 @@ class ReporterContact(Base):
     email: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(40))
     token_hash: Mapped[str] = mapped_column(String(64))
+    # A renewed code, sent to the reporter's address: it replaces the old one when first used (a stranger
+    # asking for a new code cannot lock the reporter out).
+    new_token_hash: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(5), default="id")  # of the messages sent to the reporter
 
 

@@ -158,14 +158,20 @@ class Complaints:
         and address (429 before the code is compared; a wrong code is counted)."""
         self.reply_codes.check(session, complaint.tracking_id, source)
         contact = session.get(ReporterContact, complaint.id)
-        if not token or len(token) > 100 or contact is None \
-                or not hmac.compare_digest(contact.token_hash, _digest(normalized_code(token.strip()))):
-            self.reply_codes.failed(complaint.tracking_id, source)
-            raise Forbidden("the reporter token does not match this complaint")
+        digest = _digest(normalized_code(token.strip())) if token and len(token) <= 100 else None
+        if digest is not None and contact is not None:
+            if hmac.compare_digest(contact.token_hash, digest):
+                return
+            if contact.new_token_hash and hmac.compare_digest(contact.new_token_hash, digest):
+                contact.token_hash, contact.new_token_hash = digest, None  # the renewed code, used: it counts now
+                return
+        self.reply_codes.failed(complaint.tracking_id, source)
+        raise Forbidden("the reporter token does not match this complaint")
 
     def resend_code(self, session: Session, tracking_id: str, source: str | None) -> None:
-        """A new reply code to the reporter's address (the old one stops working). Counted like a wrong code,
-        so it cannot be used to flood a mailbox; says nothing of whether an address is on file."""
+        """A new reply code to the reporter's address; the old one keeps working until the new one is used (so a
+        stranger asking cannot lock the reporter out). Counted like a wrong code, so it cannot flood a mailbox;
+        says nothing of whether an address is on file."""
         complaint = self.by_tracking_id(session, tracking_id)
         self.reply_codes.check(session, complaint.tracking_id, source)
         self.reply_codes.failed(complaint.tracking_id, source)
@@ -173,7 +179,7 @@ class Complaints:
         if contact is None or not (contact.email or (contact.phone and self.progress.mail.webhook_url)):
             return
         code = new_reply_code()
-        contact.token_hash = _digest(normalized_code(code))
+        contact.new_token_hash = _digest(normalized_code(code))
         reporter.new_code(session, self.progress.mail, complaint, code, self.clock())
         audit.record(session, complaint.id, audit.CITIZEN, "reply_code_renewed", self.clock(), public=False)
 

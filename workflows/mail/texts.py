@@ -21,7 +21,7 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
                       "Instansi wajib memverifikasi laporan paling lambat {due}."),
         "new_code": ("Kode rahasia baru untuk laporan {tracking_id}",
                      "Kode rahasia baru untuk laporan {tracking_id}: {code}\n\n"
-                     "Kode lama tidak berlaku lagi. Ikuti laporan Anda di {link}"),
+                     "Kode lama tidak berlaku lagi setelah kode baru dipakai. Ikuti laporan Anda di {link}"),
         "question": ("Petugas meminta informasi tambahan ({tracking_id})",
                      "Petugas yang menangani laporan {tracking_id} \"{title}\" meminta informasi tambahan:\n\n"
                      "{text}\n\nJawab dengan kode rahasia Anda di {link}"),
@@ -59,7 +59,7 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
                       "Follow your report at {link}\nThe agency must verify the report by {due}."),
         "new_code": ("A new secret code for report {tracking_id}",
                      "The new secret code for report {tracking_id}: {code}\n\n"
-                     "The old code no longer works. Follow your report at {link}"),
+                     "The old code stops working once the new one is used. Follow your report at {link}"),
         "question": ("The officers ask for more information ({tracking_id})",
                      "The officer handling report {tracking_id} \"{title}\" asks for more information:\n\n"
                      "{text}\n\nAnswer with your secret code at {link}"),

@@ -7,9 +7,13 @@
 (function () {
   "use strict";
   var INDONESIA = [-2.5, 118], WIDE = 4, CLOSE = 15;
+  var script = document.currentScript;
+  function word(name, fallback) { return (script && script.getAttribute("data-msg-" + name)) || fallback; }
 
   function base(element) {
-    var map = L.map(element, { scrollWheelZoom: false, keyboard: true });
+    var map = L.map(element, { scrollWheelZoom: false, keyboard: true, zoomControl: false });
+    L.control.zoom({ zoomInTitle: word("zoom-in", "Zoom in"), zoomOutTitle: word("zoom-out", "Zoom out") }).addTo(map);
+    map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
     var tiles = element.getAttribute("data-tiles");
     if (tiles) {
       L.tileLayer(tiles, { maxZoom: 19, attribution: element.getAttribute("data-attribution") || "" }).addTo(map);
@@ -29,7 +33,7 @@
     var lng = document.getElementById(element.getAttribute("data-lng-input"));
     var map = base(element), marker = null;
     function place(at, zoom) {
-      if (marker) { marker.setLatLng(at); } else { marker = L.marker(at, { draggable: true }).addTo(map); marker.on("dragend", function () { fill(marker.getLatLng()); }); }
+      if (marker) { marker.setLatLng(at); } else { marker = L.marker(at, { draggable: true, alt: word("pin", "Pin") }).addTo(map); marker.on("dragend", function () { fill(marker.getLatLng()); }); }
       map.setView(at, zoom || map.getZoom());
     }
     function fill(at) {
@@ -58,14 +62,14 @@
   function view(element) {
     var at = [parseFloat(element.getAttribute("data-lat")), parseFloat(element.getAttribute("data-lng"))];
     var map = base(element);
-    L.marker(at).addTo(map);
+    L.marker(at, { alt: word("pin", "Pin") }).addTo(map);
     map.setView(at, CLOSE);
   }
 
   function points(element) {
     var map = base(element), found = JSON.parse(element.getAttribute("data-points") || "[]"), bounds = [];
     found.forEach(function (point) {
-      var marker = L.marker([point.lat, point.lng]).addTo(map);
+      var marker = L.marker([point.lat, point.lng], { alt: point.tracking_id }).addTo(map);
       var link = document.createElement("a");
       link.href = point.url; link.textContent = point.tracking_id + " · " + point.title;
       marker.bindPopup(link);
