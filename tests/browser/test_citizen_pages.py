@@ -26,7 +26,7 @@ def test_a_report_from_a_phone_with_a_photo_and_a_pin(phone_page, world, tmp_pat
     page.fill("#description", "Lubang besar di depan sekolah, sudah dua minggu.")
     expect(page.locator("#description-count")).to_contain_text("/ 10000")
     page.set_input_files("#attachments", str(_photo(tmp_path)))
-    expect(page.locator("#previews img")).to_have_count(1)
+    expect(page.locator("#attachments-previews img")).to_have_count(1)
     page.fill("#latitude", "-6,914744")  # a comma works as the decimal point
     page.fill("#longitude", "107.609810")
     page.fill("#reporter_name", "Siti")

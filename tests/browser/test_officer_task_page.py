@@ -52,7 +52,7 @@ def test_the_task_page_carries_what_the_officer_needs_and_takes_a_proof_photo(pa
     page.locator(f"tr[data-tracking-id='{tracking_id}'] a.button").click()
     page.fill("#f-follow_up_text", "Trotoar sudah diperbaiki.")
     page.set_input_files("#task-files", str(proof))
-    expect(page.locator("#task-previews img")).to_have_count(1)
+    expect(page.locator("#task-files-previews img")).to_have_count(1)
     page.click("[data-action=complete]")
     expect(page.locator(".notice")).to_be_visible()
 
