@@ -18,6 +18,7 @@ import json
 import smtplib
 import socket
 import ssl
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -37,7 +38,7 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), ti
 LATER = timedelta(hours=4)
 LEASE = timedelta(minutes=10)  # longer than any delivery (the SMTP timeout is 30 s)
 TIMEOUT = 30
-BATCH = 50
+BATCH = 20  # messages claimed per run (each send waits at most TIMEOUT; every claim is renewed before it)
 
 
 class TemporaryFailure(Exception):
@@ -70,7 +71,12 @@ def deliver_due(sessions: sessionmaker[Session], settings: MailSettings, now: da
             update(OutboxMessage).where(OutboxMessage.status == SENDING, OutboxMessage.claimed_at < now - LEASE)
             .values(status=INTERRUPTED, last_error="the worker stopped while delivering; not sent again")).rowcount
     claimed = _claim(sessions, settings, now, batch)
+    started = time.monotonic()
     for message in claimed:
+        # The claim is renewed just before each send: a batch of slow servers must not outlive its lease
+        # (another worker would take the rest for interrupted); one it lost is left alone.
+        if not _renew(sessions, message.id, now + timedelta(seconds=time.monotonic() - started)):
+            continue
         try:
             send(message)
         except PermanentFailure as exc:
@@ -107,6 +113,12 @@ def _claim(sessions: sessionmaker[Session], settings: MailSettings, now: datetim
         db.flush()
         db.expunge_all()
     return rows
+
+
+def _renew(sessions: sessionmaker[Session], message_id: int, at: datetime) -> bool:
+    with transaction(sessions) as db:
+        return db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == SENDING)
+                          .values(claimed_at=at)).rowcount == 1
 
 
 def _finish(sessions: sessionmaker[Session], message_id: int, status: str, now: datetime, error: str | None,
