@@ -181,6 +181,10 @@ def test_reporter_silence_closes_the_complaint_after_ten_working_days(clocked, w
     assert [e["data"].get("outcome") for e in public["timeline"] if e["action"] == "process_ended"] == ["auto_closed"]
     with transaction(services.sessions) as db:
         assert db.scalar(select(func.count()).select_from(SlaBreach)) == 0
+        # the reporter is told, by the outbox, of each step and of the closing without an answer
+        from workflows.mail.models import OutboxMessage
+        assert list(db.scalars(select(OutboxMessage.kind).order_by(OutboxMessage.id))) == [
+            "submitted", "followed_up", "auto_closed"]
 
 
 def test_reopening_starts_a_fresh_follow_up_clock(clocked, world):
