@@ -154,17 +154,21 @@ def safe_next(target: str | None, default: str) -> str:
     return default
 
 
-def category_name(code: str | None) -> str:
-    """A category's name in the page's language (categories live in the database: the Admin Nasional
-    adds and renames them); read once per request."""
-    if not code:
-        return ""
+def _category_names() -> dict[str, tuple[str, str]]:
+    """Every category's Indonesian and English name, read once per request (the Admin Nasional manages them)."""
     names = g.get("category_names")
     if names is None:
         with unit_of_work() as db:
             names = {c.code: (c.name_id, c.name_en) for c in categories.listed(db)}
         g.category_names = names
-    pair = names.get(code)
+    return names
+
+
+def category_name(code: str | None) -> str:
+    """A category's name in the page's language (an unknown code: its built-in label, else the code)."""
+    if not code:
+        return ""
+    pair = _category_names().get(code)
     if pair is None:
         return labels.label(labels.CATEGORY, code)
     return pair[1] if str(get_locale()) == "en" else pair[0]
@@ -172,8 +176,7 @@ def category_name(code: str | None) -> str:
 
 def category_choices() -> list[tuple[str, str]]:
     """Every category as (code, name in the page's language), for filters."""
-    category_name("lainnya")  # loads the names once per request
-    return [(code, category_name(code)) for code in g.get("category_names", {})]
+    return [(code, category_name(code)) for code in _category_names()]
 
 
 def region_asked() -> str | None:
