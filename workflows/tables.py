@@ -10,6 +10,7 @@ from .org.models import Instansi, Region, Unit
 from .orm import Base, utcnow
 from .plans.models import ActionPlan, PlanActivity, PlanTarget
 from .processes.models import ProcessDefinition, ProcessDraft, ProcessInstance, ProcessMigration
+from .replay.models import ReplayRun
 from .routing.models import RoutingRule
 from .settings import Setting
 from .sla.models import CalendarOverride, Deadline, EscalationLevel, RuleChange, SlaBreach, SlaLimit
@@ -18,5 +19,5 @@ from .throttle import FailedAttempt
 
 __all__ = ["ActionPlan", "ApiToken", "Attachment", "AuditEvent", "Base", "CalendarOverride", "Category", "Complaint", "Deadline",
            "EscalationLevel", "FailedAttempt", "HumanTask", "Instansi", "KeptUpload", "MonevDaily", "MonevStale", "MonevState",
-           "Notification", "OutboxMessage", "PlanActivity", "PlanTarget", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "ProcessMigration", "Region", "ReporterContact", "RoutingRule", "RuleChange", "Setting",
+           "Notification", "OutboxMessage", "PlanActivity", "PlanTarget", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "ProcessMigration", "Region", "ReplayRun", "ReporterContact", "RoutingRule", "RuleChange", "Setting",
            "SlaBreach", "SlaLimit", "Unit", "User", "utcnow"]
