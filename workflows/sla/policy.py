@@ -46,40 +46,48 @@ def strictest(default: str, rules: list[tuple[int | None, str | None]]) -> tuple
 
 
 @dataclass
-class _Snapshot:
-    regions: dict[int, Region]
-    overrides: dict[int | None, list[CalendarOverride]]
+class Rules:
+    """The rule tables as plain data (no database, picklable): what a region's calendar, limits and chain
+    are built from. :class:`SlaPolicy` keeps one loaded from the database; a replay (``workflows.replay``)
+    works on a copy with changed rules (:meth:`changed`)."""
+    regions: dict[int, tuple[int | None, str]]                 # id -> (parent id, time zone)
+    overrides: dict[int | None, list[tuple[date, str]]]        # scope -> [(day, off | on)]
     limits: dict[tuple[int | None, str, str], list[tuple[date, str]]]  # newest effective date first
-    chains: dict[int | None, list[EscalationLevel]]
-    loaded_at: float
-    calendars: dict[int | None, BusinessCalendar] = field(default_factory=dict)
+    chains: dict[int | None, list[tuple[str, str]]]            # scope -> [(role, after)]
+    reminder_share: float = 0.8
+    calendars: dict[int | None, BusinessCalendar] = field(default_factory=dict, repr=False, compare=False)
 
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "calendars": {}}  # (rebuilt lazily on the other side)
 
-class SlaPolicy:
-    def __init__(self, sessions: sessionmaker[Session], ttl_seconds: float | None = None):
-        self.sessions = sessions
-        self.ttl = float(os.environ.get("ADUAN_POLICY_TTL", 30)) if ttl_seconds is None else ttl_seconds
-        self.reminder_share = float(os.environ.get("ADUAN_REMINDER_SHARE", 0.8))
-        self._snapshot: _Snapshot | None = None
-        self._lock = threading.Lock()
-
-    def invalidate(self) -> None:
-        self._snapshot = None
+    def changed(self, limits: dict[tuple[str, str], str] | None = None, days_off: list[date] | None = None,
+                chain: list[tuple[str, str]] | None = None, scope: int | None = None) -> Rules:
+        """A copy with rules set at ``scope`` (a region id, None for national) as of any date: limits by
+        (step, tier), extra days off, an escalation chain -- what a what-if replay tries."""
+        new_limits = {key: list(rows) for key, rows in self.limits.items()}
+        for (step, tier), text in (limits or {}).items():
+            new_limits[(scope, step, tier or "")] = [(date(1900, 1, 1), text)]
+        overrides = {key: list(rows) for key, rows in self.overrides.items()}
+        if days_off:
+            overrides.setdefault(scope, []).extend((day, "off") for day in days_off)
+        chains = dict(self.chains)
+        if chain:
+            chains[scope] = list(chain)
+        return Rules(dict(self.regions), overrides, new_limits, chains, self.reminder_share)
 
     # -- lookups ---------------------------------------------------------------------------------
     def calendar(self, region_id: int | None) -> BusinessCalendar:
-        snap = self._snap()
-        cal = snap.calendars.get(region_id)
+        cal = self.calendars.get(region_id)
         if cal is None:
             off: set[date] = set()
             on: set[date] = set()
-            for scope in reversed(self._lineage(snap, region_id)):  # national first, region last wins
-                for override in snap.overrides.get(scope, []):
-                    (off if override.kind == "off" else on).add(override.day)
-                    (on if override.kind == "off" else off).discard(override.day)
-            region = snap.regions.get(region_id) if region_id is not None else None
-            cal = BusinessCalendar(tz=region.timezone if region else "Asia/Jakarta", days_off=off, days_on=on)
-            snap.calendars[region_id] = cal
+            for scope in reversed(self.lineage(region_id)):  # national first, region last wins
+                for day, kind in self.overrides.get(scope, []):
+                    (off if kind == "off" else on).add(day)
+                    (on if kind == "off" else off).discard(day)
+            region = self.regions.get(region_id) if region_id is not None else None
+            cal = BusinessCalendar(tz=region[1] if region else "Asia/Jakarta", days_off=off, days_on=on)
+            self.calendars[region_id] = cal
         return cal
 
     def limit(self, region_id: int | None, step: str, tier: str | None = None, on: date | None = None) -> Limit:
@@ -91,60 +99,87 @@ class SlaPolicy:
     def limit_and_source(self, region_id: int | None, step: str, tier: str | None = None,
                          on: date | None = None) -> tuple[Limit, int | None | str]:
         """The limit in force and where it comes from: a region id, None (national) or 'default'."""
-        snap = self._snap()
         tier = (tier or DEFAULT_TIER) if step in TIERED_STEPS else ""
         on = on or datetime.now(self.calendar(region_id).zone).date()
         text = DEFAULT_LIMITS.get((step, tier))
         if text is None:
             raise ValueError(f"no time limit defined for step {step!r} (tier {tier!r})")
-        nearest_last = [(scope, next((limit for since, limit in snap.limits.get((scope, step, tier), [])
-                                       if since <= on), None)) for scope in reversed(self._lineage(snap, region_id))]
+        nearest_last = [(scope, next((limit for since, limit in self.limits.get((scope, step, tier), [])
+                                       if since <= on), None)) for scope in reversed(self.lineage(region_id))]
         return strictest(text, nearest_last)
 
     def lineage(self, region_id: int | None) -> list[int | None]:
         """The region, its province, then national (None): where its rules come from, nearest first."""
-        return self._lineage(self._snap(), region_id)
-
-    def chain(self, region_id: int | None) -> list[tuple[str, Limit]]:
-        snap = self._snap()
-        for scope in self._lineage(snap, region_id):
-            levels = snap.chains.get(scope)
-            if levels:
-                return [(level.role, Limit.parse(level.after)) for level in levels]
-        return []
-
-    # -- loading ---------------------------------------------------------------------------------
-    @staticmethod
-    def _lineage(snap: _Snapshot, region_id: int | None) -> list[int | None]:
-        """The region, its province, then national (None)."""
         scopes: list[int | None] = []
-        current = snap.regions.get(region_id) if region_id is not None else None
-        while current is not None and current.id not in scopes:
-            scopes.append(current.id)
-            current = snap.regions.get(current.parent_id) if current.parent_id else None
+        current = region_id if region_id in self.regions else None
+        while current is not None and current not in scopes:
+            scopes.append(current)
+            current = self.regions[current][0]
+            current = current if current in self.regions else None
         scopes.append(None)
         return scopes
 
-    def _snap(self) -> _Snapshot:
-        snap = self._snapshot
-        if snap is not None and time.monotonic() - snap.loaded_at < self.ttl:
-            return snap
-        with self._lock:
-            if self._snapshot is snap or self._snapshot is None:
-                self._snapshot = self._load()
-            return self._snapshot
+    def chain(self, region_id: int | None) -> list[tuple[str, Limit]]:
+        for scope in self.lineage(region_id):
+            levels = self.chains.get(scope)
+            if levels:
+                return [(role, Limit.parse(after)) for role, after in levels]
+        return []
 
-    def _load(self) -> _Snapshot:
-        with self.sessions() as db:
-            regions = {r.id: r for r in db.scalars(select(Region))}
-            overrides: dict[int | None, list[CalendarOverride]] = {}
-            for o in db.scalars(select(CalendarOverride)):
-                overrides.setdefault(o.region_id, []).append(o)
-            limits: dict[tuple[int | None, str, str], list[tuple[date, str]]] = {}
-            for row in db.scalars(select(SlaLimit).order_by(SlaLimit.effective_from.desc())):
-                limits.setdefault((row.region_id, row.step, row.tier or ""), []).append((row.effective_from, row.limit))
-            chains: dict[int | None, list[EscalationLevel]] = {}
-            for level in db.scalars(select(EscalationLevel).order_by(EscalationLevel.position)):
-                chains.setdefault(level.region_id, []).append(level)
-            db.expunge_all()
-        return _Snapshot(regions, overrides, limits, chains, time.monotonic())
+
+def load_rules(session: Session, reminder_share: float = 0.8) -> Rules:
+    """The rule tables as they are now."""
+    regions = {r.id: (r.parent_id, r.timezone) for r in session.scalars(select(Region))}
+    overrides: dict[int | None, list[tuple[date, str]]] = {}
+    for o in session.scalars(select(CalendarOverride)):
+        overrides.setdefault(o.region_id, []).append((o.day, o.kind))
+    limits: dict[tuple[int | None, str, str], list[tuple[date, str]]] = {}
+    for row in session.scalars(select(SlaLimit).order_by(SlaLimit.effective_from.desc())):
+        limits.setdefault((row.region_id, row.step, row.tier or ""), []).append((row.effective_from, row.limit))
+    chains: dict[int | None, list[tuple[str, str]]] = {}
+    for level in session.scalars(select(EscalationLevel).order_by(EscalationLevel.position)):
+        chains.setdefault(level.region_id, []).append((level.role, level.after))
+    return Rules(regions, overrides, limits, chains, reminder_share)
+
+
+class SlaPolicy:
+    """The rules in force, read from the database in one go and kept for ``ttl`` seconds."""
+
+    def __init__(self, sessions: sessionmaker[Session], ttl_seconds: float | None = None):
+        self.sessions = sessions
+        self.ttl = float(os.environ.get("ADUAN_POLICY_TTL", 30)) if ttl_seconds is None else ttl_seconds
+        self.reminder_share = float(os.environ.get("ADUAN_REMINDER_SHARE", 0.8))
+        self._rules: Rules | None = None
+        self._loaded_at = 0.0
+        self._lock = threading.Lock()
+
+    def invalidate(self) -> None:
+        self._rules = None
+
+    def rules(self) -> Rules:
+        """The current snapshot (reloaded after ``ttl`` seconds or an :meth:`invalidate`)."""
+        rules = self._rules
+        if rules is not None and time.monotonic() - self._loaded_at < self.ttl:
+            return rules
+        with self._lock:
+            if self._rules is rules or self._rules is None:
+                with self.sessions() as db:
+                    self._rules = load_rules(db, self.reminder_share)
+                self._loaded_at = time.monotonic()
+            return self._rules
+
+    def calendar(self, region_id: int | None) -> BusinessCalendar:
+        return self.rules().calendar(region_id)
+
+    def limit(self, region_id: int | None, step: str, tier: str | None = None, on: date | None = None) -> Limit:
+        return self.rules().limit(region_id, step, tier, on)
+
+    def limit_and_source(self, region_id: int | None, step: str, tier: str | None = None,
+                         on: date | None = None) -> tuple[Limit, int | None | str]:
+        return self.rules().limit_and_source(region_id, step, tier, on)
+
+    def lineage(self, region_id: int | None) -> list[int | None]:
+        return self.rules().lineage(region_id)
+
+    def chain(self, region_id: int | None) -> list[tuple[str, Limit]]:
+        return self.rules().chain(region_id)

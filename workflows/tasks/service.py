@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.forms import FormInvalid, condition_holds
+from engine.forms import FormInvalid
 from engine.runtime import EngineError, ReadyTask, TaskNotReady
 
 from .. import audit
@@ -32,7 +32,7 @@ from ..org.models import Instansi, Unit
 from ..orm import find
 from ..processes.models import ProcessInstance
 from ..processes.progress import Progress
-from ..sla import escalations
+from ..sla import escalations, pause
 from . import queries, rules
 from .models import HumanTask
 from .projection import OPEN, update_row
@@ -172,26 +172,17 @@ class Tasks:
 
     def _clock_data(self, session: Session, complaint: Complaint, task: HumanTask, ready: ReadyTask,
                     cleaned: dict[str, Any], actor: audit.Actor) -> dict[str, Any]:
-        """Pause a step's clock when the diagram says this answer pauses it (``sla_pause_when``, e.g.
-        a deferral): keep the working time left, so the step resumes with it. ``sla_carry`` = true
-        hands the time left to the next task of the same step (triage, then verification: one limit
-        for both). Any other answer clears it."""
-        step = ready.properties.get("sla_step")
-        if not step:
+        """The step's clock after this answer (:func:`workflows.sla.pause.after_answer`); a pause is
+        recorded in the audit trail."""
+        after = pause.after_answer(ready.properties, ready.data, cleaned, task.due_at,
+                                   self.progress.policy.calendar(complaint.region_id), self.clock())
+        if after is None:
             return {}
-        remaining = dict(ready.data.get("sla_remaining") or {})
-        pause = ready.properties.get("sla_pause_when")
-        paused = bool(pause) and condition_holds(pause, cleaned)
-        carried = ready.properties.get("sla_carry") == "true"
-        if (paused or carried) and task.due_at is not None:
-            calendar = self.progress.policy.calendar(complaint.region_id)
-            remaining[step] = max(1, calendar.working_seconds_between(self.clock(), task.due_at))
-            if paused:
-                audit.record(session, complaint.id, actor, "sla_paused", self.clock(), task_name=task.name,
-                             data={"step": step, "remaining_seconds": remaining[step]}, public=False)
-        else:
-            remaining.pop(step, None)
-        return {"sla_remaining": remaining}
+        if after.paused_seconds is not None:
+            audit.record(session, complaint.id, actor, "sla_paused", self.clock(), task_name=task.name,
+                         data={"step": ready.properties["sla_step"], "remaining_seconds": after.paused_seconds},
+                         public=False)
+        return {"sla_remaining": after.remaining}
 
     def _complete(self, session: Session, task: HumanTask, data: Any, actor: audit.Actor,
                   files: tuple[Upload, ...] = ()) -> HumanTask:
