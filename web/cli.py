@@ -349,6 +349,9 @@ def sla_due(limit: str, region: str | None, start: str | None) -> None:
     click.echo(due.astimezone(calendar.zone).isoformat() if hasattr(calendar, "zone") else due.isoformat())
 
 
+from . import cli_history  # noqa: E402,F401  (aduan import, aduan export-xes)
+
+
 def main() -> None:
     cli.main(prog_name="aduan")
 

@@ -3,6 +3,7 @@ env, ``Aduan`` and the tests import this). Each model lives in its area's ``mode
 from .accounts.models import ApiToken, User
 from .audit import AuditEvent
 from .complaints.models import Attachment, Category, Complaint, KeptUpload, ReporterContact
+from .history.models import ImportedComplaint
 from .mail.models import OutboxMessage
 from .monev.models import MonevDaily, MonevStale, MonevState
 from .notifications.models import Notification
@@ -18,6 +19,6 @@ from .tasks.models import HumanTask
 from .throttle import FailedAttempt
 
 __all__ = ["ActionPlan", "ApiToken", "Attachment", "AuditEvent", "Base", "CalendarOverride", "Category", "Complaint", "Deadline",
-           "EscalationLevel", "FailedAttempt", "HumanTask", "Instansi", "KeptUpload", "MonevDaily", "MonevStale", "MonevState",
+           "EscalationLevel", "FailedAttempt", "HumanTask", "ImportedComplaint", "Instansi", "KeptUpload", "MonevDaily", "MonevStale", "MonevState",
            "Notification", "OutboxMessage", "PlanActivity", "PlanTarget", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "ProcessMigration", "Region", "ReplayRun", "ReporterContact", "RoutingRule", "RuleChange", "Setting",
            "SlaBreach", "SlaLimit", "Unit", "User", "utcnow"]
