@@ -136,6 +136,11 @@ class Engine:
     def ready_tasks(self, workflow: BpmnWorkflow) -> list[ReadyTask]:
         return [self._describe(task) for task in workflow.get_tasks(state=TaskState.READY, manual=True)]
 
+    @staticmethod
+    def ready_ids(workflow: BpmnWorkflow) -> list[str]:
+        """The ids of the tasks waiting for a person (cheaper than :meth:`ready_tasks`: nothing described)."""
+        return [str(task.id) for task in workflow.get_tasks(state=TaskState.READY, manual=True)]
+
     def ready_task(self, workflow: BpmnWorkflow, task_id: str) -> ReadyTask:
         """One ready human task by id, found directly (no walk over the whole task tree); raises
         :class:`TaskNotReady` when it is not (or no longer) waiting for a person."""
