@@ -9,6 +9,7 @@ from workflows.complaints.statuses import COMPLAINT_TYPES
 from workflows.ids import MAX_ID
 from workflows.monev.indicators import INDICATORS as MONEV_INDICATORS
 from workflows.monev.indicators import MAX_DAYS
+from workflows.risk.estimate import RISK_SORT
 from workflows.tasks.queries import DUE_FILTERS, SORTS
 from workflows.text import storable
 
@@ -505,8 +506,14 @@ class TaskQueryIn(In):
     category = fields.String(load_default=None, validate=validate.Length(1, 60))
     due = fields.String(load_default=None, validate=validate.OneOf(DUE_FILTERS),
                         metadata={"description": "soon: due within two days; overdue: past its due date"})
-    sort = fields.String(load_default="due", validate=validate.OneOf(SORTS),
-                         metadata={"description": "due: soonest first; -due: latest first (no due date last)"})
+    sort = fields.String(load_default="due", validate=validate.OneOf(SORTS + (RISK_SORT,)),
+                         metadata={"description": "due: soonest first; -due: latest first (no due date last); "
+                                                  "risk: highest breach risk first (no estimate last)"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
+
+
+class AtRiskQueryIn(In):
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
 
@@ -529,6 +536,14 @@ class TaskOut(Schema):
     status = fields.String(attribute="complaint.status", metadata={"description": "the complaint's status"})
     form = fields.Function(lambda task: getattr(task, "form", None), allow_none=True,
                            metadata={"description": "the form to complete (one task's view only)"})
+    breach_risk = fields.Function(
+        lambda task: getattr(task, "breach_risk", None), allow_none=True,
+        metadata={"description": "the task list only: estimated probability (0-1) that this open task misses its "
+                                 "limit, from the working time the same step took in the same unit (else instansi, "
+                                 "else nationally); null when it is already late, has no limit or too little history"})
+    breach_risk_basis = fields.Function(
+        lambda task: getattr(task, "breach_risk_basis", None), allow_none=True,
+        metadata={"description": "which history the estimate rests on: unit | instansi | national"})
 
 
 class DelegateIn(In):

@@ -21,6 +21,7 @@ from .processes.designer import Designer
 from .processes.migration import Migrations
 from .processes.progress import Progress
 from .processes.registry import Registry
+from .risk.estimate import BreachRisk
 from .routing.decide import Routing
 from .sla import diagram_functions
 from .sla.due import Timekeeper
@@ -44,6 +45,7 @@ class Aduan:
         self.mail = default_settings()
         self.progress = Progress(self.registry, self.clock, self.policy, self.routing, self.mail)
         self.tasks = Tasks(self.progress)
+        self.risk = BreachRisk(self.policy, self.clock)  # breach risk of open tasks (ADUAN_RISK_*)
         self.users = Users(self.clock)
         self.timekeeper = Timekeeper(self.progress)
         self.designer = Designer(self.registry, self.clock)

@@ -9,7 +9,7 @@ from workflows.errors import Forbidden
 from workflows.tasks.queries import TaskQuery
 
 from ..context import current_user, services, unit_of_work
-from ..schemas import ColleagueOut, DelegateIn, FormValues, TaskOut, TaskQueryIn
+from ..schemas import AtRiskQueryIn, ColleagueOut, DelegateIn, FormValues, TaskOut, TaskQueryIn
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="Task list")
 
@@ -20,14 +20,25 @@ class TaskList(MethodView):
     @blp.response(200, TaskOut(many=True))
     def get(self, query):
         """My claimed tasks and my group's unclaimed tasks, soonest due first (``sort=-due``: latest
-        first). Filters: ``status``, ``tracking_id``, ``category``, ``due`` (soon | overdue). The
+        first; ``sort=risk``: highest breach risk first). Filters: ``status``, ``tracking_id``,
+        ``category``, ``due`` (soon | overdue). Each task carries its ``breach_risk``. The
         ``X-Total-Count`` header gives the number of matching tasks for paging."""
-        tasks = services().tasks
         with unit_of_work() as db:
             user = current_user(db)
-            wanted = TaskQuery(**query)
-            rows, total = tasks.page_for(db, user, wanted)
-            return [t for t, _c in rows], 200, {"X-Total-Count": str(total)}
+            rows, total = services().risk.task_page(db, user, TaskQuery(**query))
+            return rows, 200, {"X-Total-Count": str(total)}
+
+
+@blp.route("/at-risk")
+class AtRisk(MethodView):
+    @blp.arguments(AtRiskQueryIn, location="query")
+    @blp.response(200, TaskOut(many=True))
+    def get(self, query):
+        """Admins: open officers' tasks in my scope, not yet late, whose breach risk is at least
+        ``ADUAN_RISK_THRESHOLD`` (0.5), highest risk first. ``X-Total-Count``: how many."""
+        with unit_of_work() as db:
+            page = services().risk.at_risk(db, current_user(db), query["limit"], query["offset"])
+            return page.items, 200, {"X-Total-Count": str(page.total)}
 
 
 @blp.route("/<int:task_id>")

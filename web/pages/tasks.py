@@ -1,23 +1,20 @@
 """The officer's task list and task page: claim, release, delegate and complete through the BPMN form."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from workflows.accounts.scope import task_visible_to
 from workflows.errors import DomainError, Invalid
+from workflows.org import queries as org
+from workflows.risk.estimate import Assessed
 from workflows.tasks.queries import DUE_SOON, TaskQuery
 
 from ..context import services, unit_of_work
 from ..schemas import TaskQueryIn
 from . import forms
 from .common import current_officer, error_text, field_errors, officer_required, zones_for
-
-if TYPE_CHECKING:
-    from workflows.complaints.models import Complaint
 
 bp = Blueprint("pages_tasks", __name__)
 
@@ -38,27 +35,54 @@ def task_list():
                     names=", ".join(sorted(exc.messages)))
         raw = {k: v for k, v in raw.items() if k not in exc.messages}
         query = TaskQueryIn().load({**raw, "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE})
-    tasks = services().tasks
     with unit_of_work() as db:
         user = current_officer(db)
-        rows = tasks.list_for(db, user, TaskQuery(**query))
-        total = tasks.count_for(db, user, TaskQuery(**query))
-        zones = zones_for(db, {t.region_id for t, _c in rows})
+        rows, total = services().risk.task_page(db, user, TaskQuery(**query))
+        zones = zones_for(db, {r.task.region_id for r in rows})
         now = services().clock()
-        items = [_item(t, c, zones, now, user.id) for t, c in rows]
+        items = [_item(r, zones, now, user.id) for r in rows]
     pages = max(1, -(-total // PAGE_SIZE))
     return render_template("tasks/list.html", items=items, filters=raw, page=page, pages=pages, total=total,
-                           problem=problem, notice=session.pop("notice", None))
+                           problem=problem, notice=session.pop("notice", None),
+                           risk_threshold=services().risk.threshold, may_see_at_risk=g.officer.is_admin)
 
 
-def _item(task, complaint: Complaint, zones, now, user_id: int) -> dict:
-    due = task.due_at
+def _item(row: Assessed, zones, now, user_id: int) -> dict:
+    task, due = row.task, row.task.due_at
     return {
-        "task": task, "complaint": complaint, "zone": zones.get(task.region_id, "Asia/Jakarta"),
+        "task": task, "complaint": row.complaint, "zone": zones.get(task.region_id, "Asia/Jakarta"),
         "overdue": due is not None and due < now,
         "due_soon": due is not None and now <= due < now + DUE_SOON,
         "mine": task.assignee_id == user_id,
+        "risk": row.risk,
     }
+
+
+@bp.get("/tasks/at-risk")
+@officer_required
+def at_risk():
+    """Admins: tasks in their scope likely to miss their limit, before they are late."""
+    if not g.officer.is_admin:
+        abort(403)
+    page = max(1, int(request.args["page"])) if request.args.get("page", "").isdigit() else 1
+    with unit_of_work() as db:
+        user = current_officer(db)
+        found = services().risk.at_risk(db, user, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        zones = zones_for(db, {r.task.region_id for r in found.items})
+        names = _place_names(db, user, found.items)
+        now = services().clock()
+        items = [{**_item(r, zones, now, user.id), **names(r.task)} for r in found.items]
+    pages = max(1, -(-found.total // PAGE_SIZE))
+    return render_template("tasks/at_risk.html", items=items, page=page, pages=pages, total=found.total,
+                           scanned=found.scanned, capped=found.capped, risk_threshold=found.threshold,
+                           threshold_percent=int(round(found.threshold * 100)))
+
+
+def _place_names(db, user, rows: list[Assessed]):
+    """The instansi and unit names of the listed tasks (two small queries)."""
+    instansi = {i.id: i.name for i in org.instansi_in_scope(db, user)}
+    units = {u.id: u.name for u in org.units(db, {r.task.instansi_id for r in rows if r.task.instansi_id})}
+    return lambda task: {"instansi_name": instansi.get(task.instansi_id), "unit_name": units.get(task.unit_id)}
 
 
 def _load_task(db, task_id: int):

@@ -102,6 +102,12 @@ def held_counts(session: Session, user_ids: list[int]) -> dict[int, int]:
         HumanTask.assignee_id.in_(user_ids), HumanTask.state == OPEN).group_by(HumanTask.assignee_id)).all())
 
 
+def matching(user: User, query: TaskQuery, now: datetime) -> Select | None:
+    """The open tasks :func:`list_for` would list, unordered and unpaged (the breach-risk sort in
+    :mod:`workflows.risk.estimate` orders them itself); None when the query excludes everything."""
+    return _matching(user, query, now)
+
+
 def _matching(user: User, query: TaskQuery, now: datetime) -> Select | None:
     """Open tasks for ``user`` that pass the query's filters (None: the query excludes everything)."""
     if query.due is not None and query.due not in DUE_FILTERS:
