@@ -14,6 +14,7 @@ from . import config, errors, i18n, pages
 from .api import (
     auth,
     complaints,
+    history,
     monev,
     notifications,
     plans,
@@ -49,7 +50,7 @@ def create_app(overrides: dict[str, Any] | None = None, services: Aduan | None =
     app.extensions["aduan"] = services or Aduan(app.config.get("DATABASE_URL"))
     i18n.init_app(app)
     api = AduanApi(app)
-    for blueprint in (auth.blp, complaints.blp, complaints.officer_blp, tasks.blp, notifications.blp,
+    for blueprint in (auth.blp, history.blp, complaints.blp, complaints.officer_blp, tasks.blp, notifications.blp,
                       reference.blp, users.blp, monev.blp, processes.blp, rules.blp, plans.blp, routing.blp,
                       search.blp):
         api.register_blueprint(blueprint)

@@ -205,6 +205,7 @@ def _complaints(services: Aduan) -> Iterator[str]:
     yield from _second_version(services)
     yield from _regional_rules_and_plan(services)
     yield from _routing(services)
+    yield from _history(services)
 
 
 def _second_version(services: Aduan) -> Iterator[str]:
@@ -300,3 +301,142 @@ def next_weekday(start, days: int):
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return day
+
+
+# -- a year of history, loaded through the importer (workflows/history) ---------------------------------
+HISTORY_SEED = 20250101
+HISTORY_DAYS = 365
+HISTORY_PER_DAY = {"pemprov-jabar": 2.2, "pemkot-bandung": 3.2, "pemkab-bogor": 2.4, "pemkot-bekasi": 1.2}
+UNIT_CATEGORIES = {"dinkes": ("kesehatan",), "dishub": ("transportasi", "ketertiban"),
+                   "dpu": ("infrastruktur", "lingkungan"), "disdik": ("pendidikan",), "dlh": ("lingkungan",),
+                   "disdukcapil": ("kependudukan", "perizinan")}
+HISTORY_TITLES = {"kesehatan": "Pelayanan puskesmas lambat", "transportasi": "Angkutan umum ngetem sembarangan",
+                  "ketertiban": "Parkir liar di trotoar", "infrastruktur": "Jalan rusak belum diperbaiki",
+                  "lingkungan": "Sampah menumpuk", "pendidikan": "Pungutan di sekolah negeri",
+                  "kependudukan": "KTP-el belum jadi", "perizinan": "Izin usaha lama diproses",
+                  "lainnya": "Laporan lain-lain"}
+
+
+def _history(services: Aduan) -> Iterator[str]:
+    """About twelve months of finished complaints in every demo instansi and unit, ending a few days ago:
+    working-day durations drawn (seeded) around each step's limit with some late ones, archived and
+    deferred reports, dissatisfied reporters who reopen, and reporters who never answer. Built in memory
+    and loaded through the importer, so monev shows months, the breach-risk estimate has task durations per
+    unit and the replay a year to replay."""
+    from .history import importer
+    from .history.rows import RawRow
+    rows = [RawRow(n, fields) for n, fields in enumerate(history_rows(services), 1)]
+    result = importer.import_rows(services.sessions, services.registry, services.policy, rows, services.clock(),
+                                  source="demo")
+    if result.rejected:
+        raise RuntimeError(f"demo history refused: {result.rejected[:3]}")
+    yield f"{result.loaded} finished complaints of the last {HISTORY_DAYS} days (history)"
+
+
+def history_rows(services: Aduan, seed: int = HISTORY_SEED, days: int = HISTORY_DAYS) -> list[dict]:
+    """The demo history as import rows (JSON shape, with steps); the same seed gives the same rows."""
+    import random
+    from datetime import timedelta
+
+    with transaction(services.sessions) as db:
+        places = [(i.code, i.region.code, i.region_id, [u.code for u in db.scalars(select(Unit).where(
+            Unit.instansi_id == i.id).order_by(Unit.id))]) for i in db.scalars(select(Instansi).order_by(Instansi.id))]
+    rng = random.Random(seed)
+    end = services.clock() - timedelta(days=3)
+    first_day = (end - timedelta(days=days)).date()
+    rows: list[dict] = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        for code, region_code, region_id, units in places:
+            if not units:
+                continue
+            rate = HISTORY_PER_DAY.get(code, 1.0) * (0.35 if day.weekday() >= 5 else 1.0)
+            for _ in range(_poisson(rng, rate)):
+                row = _history_row(rng, services, code, region_code, region_id, units, day, end, len(rows) + 1)
+                if row is not None:
+                    rows.append(row)
+    return rows
+
+
+def _poisson(rng, rate: float) -> int:
+    import math
+    threshold, k, p = math.exp(-rate), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= threshold:
+            return k
+        k += 1
+
+
+def _history_row(rng, services: Aduan, instansi: str, region_code: str, region_id: int, units: list[str], day,
+                 end, number: int) -> dict | None:
+    """One finished complaint; None when it would not have finished before ``end``."""
+    from datetime import datetime, time
+
+    cal = services.policy.calendar(region_id)
+    hour = rng.choice((7, 8, 9, 9, 10, 10, 11, 13, 14, 15, 16, 19, 21))
+    arrived = datetime.combine(day, time(hour, rng.randrange(60)), cal.zone)
+    unit = rng.choice(units)
+    category = rng.choice(UNIT_CATEGORIES.get(unit, ("lainnya",)) + ("lainnya",) * (rng.random() < 0.05))
+    day_seconds = 8 * 3600
+
+    def after(start, limit_days: float, late_share: float, median_share: float = 0.35):
+        """A working-time duration around a limit of ``limit_days`` WD: most well within it, some late."""
+        if rng.random() < late_share:
+            share = 1.0 + rng.expovariate(1 / 0.6)
+        else:
+            share = min(0.97, rng.lognormvariate(0, 0.6) * median_share)
+        return cal.add_working_seconds(start, max(600, int(share * limit_days * day_seconds)))
+
+    late_unit = 0.25 if unit in ("dpu", "disdukcapil") else 0.1  # some units are slower than others
+    verify_late = 0.12 if instansi == "pemkab-bogor" else 0.06
+    steps: list[dict] = []
+    claimed = cal.add_working_seconds(arrived, rng.randrange(600, 4 * 3600))
+    verified = max(claimed, after(arrived, 3, verify_late))
+    roll = rng.random()
+    if roll < 0.07:
+        steps.append({"step": "verify", "started": claimed.isoformat(), "done": verified.isoformat(),
+                      "action": "archive", "note": rng.choice(("Laporan ganda.", "Bukan pengaduan pelayanan publik.",
+                                                               "Isi laporan tidak jelas."))})
+        last = verified
+    else:
+        if roll < 0.12:  # deferred: the reporter adds what was missing, then verification again
+            steps.append({"step": "verify", "started": claimed.isoformat(), "done": verified.isoformat(),
+                          "action": "defer", "note": "Mohon lengkapi lokasi dan waktu kejadian."})
+            answered = cal.add_working_seconds(verified, rng.randrange(3600, 5 * day_seconds))
+            steps.append({"step": "reporter_info", "done": answered.isoformat(),
+                          "additional_info": "Lokasi dan waktu sudah saya tambahkan."})
+            verified = after(answered, 1, verify_late / 2)
+        tier = rng.choices(("ringan", "normatif", "tanpa_pemeriksaan"), (0.1, 0.75, 0.15))[0]
+        steps.append({"step": "verify", "done": verified.isoformat(), "action": "dispatch", "unit": unit, "tier": tier})
+        limit = services.policy.limit(region_id, "follow_up", tier, on=verified.astimezone(cal.zone).date())
+        limit_days = limit.amount / 8 if limit.unit == "WH" else limit.amount
+        start, rounds = verified, 0
+        while True:
+            rounds += 1
+            taken = cal.add_working_seconds(start, rng.randrange(900, 6 * 3600))
+            done = max(taken, after(start, limit_days, late_unit))
+            steps.append({"step": "follow_up", "started": taken.isoformat(), "done": done.isoformat(),
+                          "text": "Sudah ditindaklanjuti oleh unit terkait."})
+            answer = rng.random()
+            if answer < 0.35:  # no answer: closed when the reply limit passes
+                steps.append({"step": "reporter_response", "satisfied": "auto"})
+                last = cal.due(done, services.policy.limit(region_id, "reporter_reply",
+                                                           on=done.astimezone(cal.zone).date()))
+                break
+            replied = cal.add_working_seconds(done, rng.randrange(1800, 4 * day_seconds))
+            if answer < 0.9 or rounds > 1:
+                steps.append({"step": "reporter_response", "done": replied.isoformat(), "satisfied": True,
+                              "rating": rng.choices(("sangat_puas", "puas", "cukup_puas"), (0.3, 0.5, 0.2))[0]})
+                last = replied
+                break
+            steps.append({"step": "reporter_response", "done": replied.isoformat(), "satisfied": False,
+                          "comment": "Masalah belum selesai di lapangan."})
+            start = replied
+    if last > end:
+        return None
+    return {"external_id": f"DEMO-{day:%Y%m%d}-{number:05d}", "received_at": arrived.isoformat(),
+            "region": region_code, "instansi": instansi, "category": category,
+            "type": rng.choices(("pengaduan", "aspirasi", "permintaan_informasi"), (0.8, 0.1, 0.1))[0],
+            "title": HISTORY_TITLES.get(category, "Laporan warga"), "reporter_name": "Warga (riwayat demo)",
+            "steps": steps}
