@@ -40,7 +40,7 @@ $(NPM_STAMP): package.json package-lock.json
 
 # The built viewer and its stylesheets/fonts, served at /static/vendor/bpmn-js/...; the designer's
 # modeler (bpmn-js Modeler + Camunda properties panel + bpmnlint) bundled by esbuild into vendor/modeler/;
-# Leaflet for the maps (vendor/leaflet/).
+# Leaflet for the maps (vendor/leaflet/); Chart.js for the replay's charts (vendor/chartjs/).
 $(VENDOR_STAMP): $(NPM_STAMP) web/static/src/modeler.js
 	rm -rf $(VENDOR)/bpmn-js
 	mkdir -p $(VENDOR)/bpmn-js/assets
@@ -58,6 +58,9 @@ $(VENDOR_STAMP): $(NPM_STAMP) web/static/src/modeler.js
 	mkdir -p $(VENDOR)/leaflet
 	cp -R node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images \
 		node_modules/leaflet/LICENSE $(VENDOR)/leaflet/
+	rm -rf $(VENDOR)/chartjs
+	mkdir -p $(VENDOR)/chartjs
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md $(VENDOR)/chartjs/
 	touch $(VENDOR_STAMP)
 
 static: $(VENDOR_STAMP)

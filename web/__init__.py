@@ -20,6 +20,7 @@ from .api import (
     plans,
     processes,
     reference,
+    replays,
     routing,
     rules,
     search,
@@ -52,7 +53,7 @@ def create_app(overrides: dict[str, Any] | None = None, services: Aduan | None =
     api = AduanApi(app)
     for blueprint in (auth.blp, history.blp, complaints.blp, complaints.officer_blp, tasks.blp, notifications.blp,
                       reference.blp, users.blp, monev.blp, processes.blp, rules.blp, plans.blp, routing.blp,
-                      search.blp):
+                      search.blp, replays.blp):
         api.register_blueprint(blueprint)
     pages.init_app(app)
     errors.init_app(app)

@@ -350,6 +350,7 @@ def sla_due(limit: str, region: str | None, start: str | None) -> None:
 
 
 from . import cli_history  # noqa: E402,F401  (aduan import, aduan export-xes)
+from . import cli_replay  # noqa: E402,F401  (aduan replay)
 
 
 def main() -> None:

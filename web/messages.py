@@ -75,6 +75,13 @@ FIELD_MESSAGES = {
     "no_files_here": lambda p: _("This step takes no files."),
     # routing, categories, units
     "unknown_category": lambda p: _("No such category (or it is retired)."),
+    "in_the_future": lambda p: _("Must not be in the future: only complaints that arrived can be replayed."),
+    "draft_or_version": lambda p: _("Choose a draft or a version, not both."),
+    "unknown_draft": lambda p: _("No such open draft."),
+    "unknown_version": lambda p: _("No such deployed version."),
+    "nothing_to_compare": lambda p: _("Choose a draft or a version, or change a limit, a day off or the chain: "
+                                      "otherwise there is nothing to compare."),
+    "no_complaints": lambda p: _("No complaints arrived in this period and scope."),
     "duplicate_route": lambda p: _("This table already has a row for this category with these keywords and "
                                    "sub-region; remove it first."),
     "too_many_routes": lambda p: _("At most %(max)s rows per table.", max=p.get("max")),
@@ -175,6 +182,11 @@ MESSAGES = {
     "this province is outside your scope": lambda: _("this province is outside your scope"),
     "invalid input": lambda: _("invalid input"),
     "not found": lambda: _("not found"),
+    "replay not found": lambda: _("replay not found"),
+    "replay not finished": lambda: _("replay not finished"),
+    "you may not design this process variant": lambda: _("you may not design this process variant"),
+    "replays are for process designers and the admins who set rules":
+        lambda: _("replays are for process designers and the admins who set rules"),
     "method not allowed": lambda: _("method not allowed"),
     "request body too large": lambda: _("request body too large"),
     "internal error": lambda: _("internal error"),

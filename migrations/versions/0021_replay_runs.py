@@ -37,7 +37,7 @@ def upgrade() -> None:
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('lease_until', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('seconds', sa.Float(), nullable=True),
+    sa.Column('seconds', sa.Double(), nullable=True),
     sa.Column('report', JSON, nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_replay_runs_created_by_id_users')),

@@ -18,6 +18,7 @@ from workflows.complaints import kept
 from workflows.db import transaction
 from workflows.mail import delivery
 from workflows.monev import rollup
+from workflows.replay import service as replay
 from workflows.service import Aduan
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,19 @@ def _mail_job(services: Aduan) -> None:
         log.exception("mail delivery failed")
 
 
+def replay_seconds() -> float:
+    return float(os.environ.get("ADUAN_REPLAY_SECONDS", 15))
+
+
+def _replay_job(services: Aduan) -> None:
+    """Replays nobody started (asked for through the API by a tool, or their web process died): one at a time."""
+    try:
+        while replay.run_queued(services.sessions, services.registry, services.policy, services.clock) is not None:
+            pass
+    except Exception:  # the run keeps its failure; the next run of the job tries the next one
+        log.exception("replay failed")
+
+
 def _add(scheduler, services: Aduan, seconds: float) -> None:
     scheduler.add_job(_job, "interval", args=[services], seconds=seconds, id="sla-sweep",
                       max_instances=1, coalesce=True, next_run_time=datetime.now(timezone.utc))
@@ -74,6 +88,9 @@ def _add(scheduler, services: Aduan, seconds: float) -> None:
     # The outbox (workflows.mail): e-mail and gateway messages, with retries.
     scheduler.add_job(_mail_job, "interval", args=[services], seconds=mail_seconds(), id="mail-delivery",
                       max_instances=1, coalesce=True, next_run_time=datetime.now(timezone.utc))
+    # What-if replays (workflows.replay) waiting for a worker.
+    scheduler.add_job(_replay_job, "interval", args=[services], seconds=replay_seconds(), id="replay-runs",
+                      max_instances=1, coalesce=True)
 
 
 def start_background(services: Aduan, seconds: float | None = None) -> BackgroundScheduler:

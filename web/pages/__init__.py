@@ -19,6 +19,7 @@ from . import (
     notifications,
     plans,
     public,
+    replay,
     routing,
     rules,
     search,
@@ -37,7 +38,7 @@ from .common import (
 
 csrf = CSRFProtect()
 BLUEPRINTS = (public.bp, auth.bp, tasks.bp, complaints.bp, users.bp, notifications.bp, monev.bp, designer.bp,
-              rules.bp, plans.bp, routing.bp, search.bp)
+              rules.bp, plans.bp, routing.bp, search.bp, replay.bp)
 BODY_LIMITS = {"pages_public.report": public.REPORT_BODY_LIMIT, "pages_public.reply": public.REPORT_BODY_LIMIT,
                "pages_tasks.complete": public.REPORT_BODY_LIMIT}  # (answers with photos)
 

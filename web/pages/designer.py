@@ -25,6 +25,7 @@ from workflows.errors import DomainError
 from workflows.org import queries as org
 from workflows.processes.designer import known_variant, may_design, own_variant
 from workflows.processes.registry import NATIONAL_SOP
+from workflows.replay import service as replay
 
 from ..context import services, unit_of_work
 from .common import current_officer, error_text, error_words, officer_required
@@ -56,7 +57,7 @@ def index():
         notice = session.pop("notice", None)
         if _number("deployed"):
             notice = _("Version %(n)s deployed: new complaints start on it.", n=_number("deployed"))
-        page = render_template("designer/index.html", key=NATIONAL_SOP, variant=variant, versions=versions,
+        page = render_template("designer/index.html", may_replay=replay.may_replay(user), key=NATIONAL_SOP, variant=variant, versions=versions,
                                drafts=drafts, migrations=migrations,
                                numbers={v.definition.id: v.definition.version for v in versions},
                                can_design=may_design(user, variant, db), notice=notice,
@@ -95,6 +96,7 @@ def draft(draft_id):
             abort(404)
         live = next(iter(services().designer.versions(db, found.key, found.variant)), None)
         page = render_template("designer/modeler.html", draft=found, live=live,
+                               latest_replay=replay.latest_for_draft(db, draft_id),
                                region_names=org.region_names(db, [found.variant]),
                                can_design=may_design(user, found.variant, db) and found.state == "open")
     # The modeler's libraries (diagram-js direct editing, the properties panel) set style attributes

@@ -6,6 +6,8 @@ foreground -- claims it first (queued, or running with an expired lease), so a r
 """
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -32,6 +34,8 @@ from . import history
 from .models import ReplayRun
 from .runner import Changes, Job, Outcome, run
 from .simulate import Diagram
+
+log = logging.getLogger(__name__)
 
 MAX_DAYS = 732
 LEASE = timedelta(minutes=10)
@@ -191,6 +195,12 @@ def may_replay(user: User) -> bool:
     return bool(user.designer) or user.role in (ADMIN_NASIONAL, ADMIN_KOORDINATOR)
 
 
+def author(session: Session, row: ReplayRun) -> str | None:
+    """Who asked for the replay (None: the operator at the command line)."""
+    user = session.get(User, row.created_by_id) if row.created_by_id else None
+    return user.full_name if user else None
+
+
 def latest_for_draft(session: Session, draft_id: int) -> ReplayRun | None:
     return session.scalars(select(ReplayRun).where(ReplayRun.draft_id == draft_id)
                            .order_by(ReplayRun.created_at.desc(), ReplayRun.id.desc()).limit(1)).first()
@@ -222,6 +232,30 @@ def claim(session: Session, now: datetime, run_id: int | None = None) -> ReplayR
         return None
     session.refresh(row)
     return row
+
+
+def run_queued(sessions: sessionmaker[Session], registry: Registry, policy: SlaPolicy, clock: Clock,
+               run_id: int | None = None, processes: int | None = None) -> ReplayRun | None:
+    """Claim a queued replay (this one, else the oldest waiting) and run it; None when none was taken
+    or it failed (the failure is kept on the run)."""
+    with transaction(sessions) as db:
+        row = claim(db, clock(), run_id)
+        if row is None:
+            return None
+        claimed = row.id
+    try:
+        return execute(sessions, registry, policy, clock, claimed, processes)
+    except Exception:  # kept on the run by execute(); the caller (a thread, the scheduler) carries on
+        log.exception("replay %s failed", claimed)
+        return None
+
+
+def start_in_background(sessions: sessionmaker[Session], registry: Registry, policy: SlaPolicy, clock: Clock,
+                        run_id: int) -> None:
+    """Run a just-requested replay in this process, off the request (the scheduler takes it over if this
+    process dies: its lease runs out)."""
+    threading.Thread(target=run_queued, args=(sessions, registry, policy, clock, run_id),
+                     name=f"replay-{run_id}", daemon=True).start()
 
 
 def execute(sessions: sessionmaker[Session], registry: Registry, policy: SlaPolicy, clock: Clock, run_id: int,

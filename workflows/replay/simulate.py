@@ -201,7 +201,7 @@ class Simulator:
             done_at=done.timestamp() if done else None, due_at=due.timestamp() if due else None, late=late,
             escalations=timing.escalations(calendar, chain, waiting.role, due, end) if officer else 0,
             reminded=officer and timing.reminded(calendar, self.rules.reminder_share, waiting.at, due, end),
-            working_seconds=calendar.working_seconds_between(waiting.at, done) if done else None,
+            working_seconds=calendar.working_seconds_between(waiting.at, done) if done and not cancelled else None,
             cancelled=cancelled, officer=officer)
 
 
