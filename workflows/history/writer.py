@@ -27,6 +27,8 @@ from ..complaints.service import new_tracking_id
 from ..monev import rollup
 from ..processes.models import ProcessInstance
 from ..processes.registry import Registry
+from ..sla import timing
+from ..sla.escalations import ESCALATION
 from ..sla.models import SlaBreach
 from ..sla.policy import FOLLOW_UP, REPORTER_REPLY, VERIFY, SlaPolicy
 from ..tasks.models import HumanTask
@@ -80,6 +82,7 @@ class Plan:
     complaint: dict[str, Any]
     tasks: list[dict[str, Any]] = field(default_factory=list)
     breaches: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (task index, row)
+    escalations: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (late task's index, row)
     events: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -162,6 +165,16 @@ def plan(record: Record, policy: SlaPolicy, diagram: Diagram, province_id: int) 
             esc_name, esc_title = diagram.escalations.get(SLA_STEP[name], (f"{name}_escalation", title))
             event("system", "Sistem", "sla_breach", due, task_name=esc_name,
                   data={"step": SLA_STEP[name], "title": esc_title}, public=True)
+            # the chain's rungs the sweep would have called in until the task was done (resolved then)
+            for level, (rung, called, rung_due) in enumerate(
+                    timing.rungs(cal, policy.chain(record.region_id), role, due, step.done), start=1):
+                p.escalations.append((index, {
+                    "kind": ESCALATION, "spiff_task_id": f"import:{index + 1}:esc:{level}", "name": ESCALATION,
+                    "title": f"Eskalasi: {title}", "role": rung, "region_id": province_id,
+                    "instansi_id": task["instansi_id"], "unit_id": task["unit_id"], "state": "resolved",
+                    "created_at": called, "due_at": rung_due, "claimed_at": None, "completed_at": step.done}))
+                event("system", "Sistem", "escalated", called, task_name=name,
+                      data={"level": level, "to_role": rung, "step": name}, public=True)
         if step.done is None:  # the reporter never answered: closed when the limit passed
             closed_at = record.closed_at or due
             task["state"], task["completed_at"] = "cancelled", closed_at
@@ -249,6 +262,13 @@ def write(session: Session, registry: Registry, policy: SlaPolicy, lookups: Look
             stale.add((p.complaint["received_on"], p.complaint["instansi_id"]))
         if breach_rows:
             session.execute(insert(SlaBreach), breach_rows)
+        escalation_rows, offset = [], 0
+        for p, cid, iid in zip(plans, complaint_ids, instance_ids):
+            escalation_rows.extend({**row, "instance_id": iid, "complaint_id": cid,
+                                    "source_task_id": task_ids[offset + i]} for i, row in p.escalations)
+            offset += len(p.tasks)
+        if escalation_rows:
+            session.execute(insert(HumanTask), escalation_rows)
         session.execute(insert(AuditEvent), event_rows)
         tracking.extend(ids)
         if progress is not None:

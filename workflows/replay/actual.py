@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..accounts.roles import OFFICER_ROLES
+from ..sla import timing
 from ..sla.policy import Rules
-from . import timing
 from .records import PastComplaint, Path, TaskRun, queue_of
 
 

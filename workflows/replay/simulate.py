@@ -7,7 +7,7 @@ through (a new step, or one more round) takes a duration and an answer drawn, se
 history in the same unit, else instansi, else anywhere (:class:`Pools`). A step that was never done
 (the reporter never answered, or it is still open) is never done in the replay either. Timers fire when
 the candidate's calendar and limits say, by the engine itself (auto-closing included); the sweep's
-reminders and escalations follow from the times (:mod:`workflows.replay.timing`). Nothing touches a
+reminders and escalations follow from the times (:mod:`workflows.sla.timing`). Nothing touches a
 database: everything the diagram asks (``sla_due`` ...) reads the candidate's :class:`Rules`.
 """
 from __future__ import annotations
@@ -24,9 +24,8 @@ from sla.calendar import BusinessCalendar
 
 from ..accounts.roles import OFFICER_ROLES, task_role
 from ..clock import ManualClock
-from ..sla import diagram_functions, pause
+from ..sla import diagram_functions, pause, timing
 from ..sla.policy import Rules
-from . import timing
 from .records import PastComplaint, Path, TaskRun, queue_of
 
 MAX_EVENTS = 300          # a complaint still moving after this many steps is reported, not looped on

@@ -1,4 +1,5 @@
-"""What the SLA sweep would have done around one task, worked out after the fact.
+"""What the SLA sweep would have done around one task, worked out after the fact (by the replay, and by
+the import of another system's history, which recorded no reminders or escalations).
 
 Reminders and escalations never change a complaint's path through the diagram (they notify, and the
 escalation tasks live outside it), so a replay need not fire them one by one: given when a task was
@@ -24,16 +25,25 @@ def reminded(calendar: BusinessCalendar, share: float, ready: datetime, due: dat
     return at < end
 
 
+def rungs(calendar: BusinessCalendar, chain: list[tuple[str, Limit]], role: str, due: datetime | None,
+          end: datetime) -> list[tuple[str, datetime, datetime]]:
+    """The rungs above ``role`` called in before the late task was done at ``end``: (role, called at, its
+    own due moment), as :func:`workflows.sla.escalations.escalate` calls them one after the other."""
+    if due is None or end <= due:
+        return []
+    roles = [r for r, _after in chain]
+    position = roles.index(role) + 1 if role in roles else 0
+    at, called = due, []
+    while position < len(chain) and at < end:
+        rung_role, after = chain[position]
+        next_at = calendar.due(at, after)
+        called.append((rung_role, at, next_at))
+        at = next_at
+        position += 1
+    return called
+
+
 def escalations(calendar: BusinessCalendar, chain: list[tuple[str, Limit]], role: str, due: datetime | None,
                 end: datetime) -> int:
     """How many rungs above ``role`` were called in before the late task was done at ``end``."""
-    if due is None or end <= due:
-        return 0
-    roles = [r for r, _after in chain]
-    position = roles.index(role) + 1 if role in roles else 0
-    at, levels = due, 0
-    while position < len(chain) and at < end:
-        levels += 1
-        at = calendar.due(at, chain[position][1])
-        position += 1
-    return levels
+    return len(rungs(calendar, chain, role, due, end))
