@@ -206,6 +206,8 @@ def _complaints(services: Aduan) -> Iterator[str]:
     yield from _regional_rules_and_plan(services)
     yield from _routing(services)
     yield from _history(services)
+    from . import demo_whatif  # after the history: it is what the risk and the replays read
+    yield from demo_whatif.seed(services)
 
 
 def _second_version(services: Aduan) -> Iterator[str]:
