@@ -112,6 +112,9 @@ def shoot(base: str) -> None:
         log_in(national, "nasional")
         save(national, "/monev", "monev", full=True)
         designer_walk(national)
+        national.goto("/designer/replays/1")  # the demo's draft, replayed over Kota Bandung's year
+        national.wait_for_selector("body[data-charts=drawn]")
+        national.screenshot(path=str(OUT / "replay-result.png"), full_page=True)
         coordinator = browser.new_context(base_url=base, viewport={"width": 1280, "height": 860},
                                           locale="id-ID").new_page()
         log_in(coordinator, "koordinator.jabar")
@@ -122,6 +125,7 @@ def shoot(base: str) -> None:
         coordinator.wait_for_selector("#preview-result")
         coordinator.screenshot(path=str(OUT / "rules-preview.png"), full_page=True)
         save(coordinator, "/plans", "plans", full=True)
+        save(coordinator, "/tasks/at-risk", "tasks-at-risk", full=True)
         save(coordinator, "/routing?region=32.73", "routing", full=True)
         coordinator.goto("/tasks")
         coordinator.locator("tr[data-task-name=triage] a.button").first.click()
