@@ -17,6 +17,8 @@ the summary block of docs/PERFORMANCE.md (between ``<!-- bench:summary:start -->
 5. monev dashboard pages over 2M/5M complaints (bench/monev_pages.py on bench/generate.py databases)
 6. peak memory of web and worker processes, 100k against 1M open instances (bench/generate.py,
    bench/memory.py)
+7. the what-if replay: its speed against the engine alone on the same path, and a year of a large province
+   (100,000 past complaints) with 2 processes (bench/replay.py)
 """
 from __future__ import annotations
 
@@ -43,20 +45,23 @@ import engine_ceiling  # noqa: E402
 import generate  # noqa: E402
 import memory  # noqa: E402
 import monev_pages  # noqa: E402
+import replay  # noqa: E402
 import sla_sweep  # noqa: E402
 
 DOC = ROOT / "docs" / "PERFORMANCE.md"
 START, END = "<!-- bench:summary:start -->", "<!-- bench:summary:end -->"
-ALL = ("engine", "e2e", "latency", "sweep", "monev", "memory")
+ALL = ("engine", "e2e", "latency", "sweep", "monev", "memory", "replay")
 
 FULL = {"engine_seconds": 10, "e2e_seconds": 20, "per_officer": 20, "think": 1.0, "think_seed": 5,
         "sweep_open": [100_000, 1_000_000],
         "sweep_due": 1000, "sweep_rounds": 3, "memory_open": [100_000, 1_000_000], "memory_seconds": 120,
-        "monev_complaints": [2_000_000, 5_000_000], "monev_requests": 20}
+        "monev_complaints": [2_000_000, 5_000_000], "monev_requests": 20,
+        "replay_complaints": 100_000, "replay_sample": 3000, "replay_rounds": 5}
 QUICK = {"engine_seconds": 3, "e2e_seconds": 8, "per_officer": 5, "think": 1.0, "think_seed": 5,
          "sweep_open": [10_000, 50_000],
          "sweep_due": 200, "sweep_rounds": 1, "memory_open": [10_000, 50_000], "memory_seconds": 30,
-         "monev_complaints": [50_000], "monev_requests": 5}
+         "monev_complaints": [50_000], "monev_requests": 5,
+         "replay_complaints": 10_000, "replay_sample": 1000, "replay_rounds": 3}
 
 
 def say(message: str) -> None:
@@ -157,6 +162,11 @@ def run_memory(sizes: dict, regenerate: bool) -> list[dict]:
     return results
 
 
+def run_replay(sizes: dict) -> dict:
+    """(7) the replay (its database built once through the importer: ~2 min for 100k, cached in /tmp)."""
+    return replay.measure(sizes["replay_complaints"], sizes["replay_sample"], sizes["replay_rounds"], [2])
+
+
 def verdict(met: bool) -> str:
     return "goal met" if met else "goal missed"
 
@@ -228,6 +238,19 @@ def summary(results: dict, meta: dict, quick: bool) -> str:
         web = max(v for k, v in peaks.items() if k.startswith("web worker"))
         rows.append(("6", f"peak memory (VmHWM), {m['open_instances']:,} open instances",
                      f"web worker {web:.0f} MB, SLA worker {peaks.get('sla worker', 0):.0f} MB", "flat, < 300 MB"))
+    rep = results.get("replay")
+    if rep and rep.get("ratio"):
+        r = rep["ratio"]
+        rows.append(("7", f"what-if replay alone vs the engine alone on the same path, one process "
+                          f"({r['complaints']:,} complaints), complaints/s",
+                     f"{fmt(r['replay_live_per_s'])} vs {fmt(r['engine_per_s'])} (ratio {r['ratio']:.2f}, "
+                     f"{verdict(r['ratio'] >= 0.5)}); full replay (as it happened + live + candidate) "
+                     f"{r['full_ms_per_complaint']:.1f} ms a complaint", "ratio ≥ 0.5"))
+    for y in (rep or {}).get("year", []):
+        rows.append(("7", f"what-if replay, {y['complaints']:,} complaints of a year, {y['processes']} process(es)",
+                     f"{y['wall_s'] / 60:.1f} min ({verdict(y['wall_s'] < 15 * 60)}): history read {y['read_s']:.0f} s, "
+                     f"replay {y['replay_s']:.0f} s, {y['per_s']:.0f} complaints/s; VmHWM main "
+                     f"{y['main_vmhwm_mb']:.0f} MB, worker {y['worker_vmhwm_mb'] or 0:.0f} MB", "minutes"))
     lines = [START, "",
              f"Last `bench/run.py{' --quick' if quick else ''}` run: {meta['date']}, total {meta['minutes']:.0f} min, "
              f"load average at start {meta['load_start']}, at end {meta['load_end']}.",
@@ -251,11 +274,11 @@ def summary(results: dict, meta: dict, quick: bool) -> str:
               "(6) `bench/generate.py` databases of only open "
               "complaints, `bench/memory.py` drives task lists, task forms, complaint pages, notifications and "
               "completions from 6 client threads while the clock is moved 3 days ahead so the SLA worker sweeps "
-              "due deadlines; VmHWM from /proc. Details below.", "", END]
+              "due deadlines; VmHWM from /proc; (7) `bench/replay.py`, see \"What-if replay\" below. Details below.", "", END]
     return "\n".join(lines)
 
 
-ROWS_OF = {"engine": "1", "e2e": "2", "latency": "3", "sweep": "4", "monev": "5", "memory": "6"}
+ROWS_OF = {"engine": "1", "e2e": "2", "latency": "3", "sweep": "4", "monev": "5", "memory": "6", "replay": "7"}
 
 
 def merge_earlier(block: str, ran: list[str]) -> str:
@@ -317,6 +340,9 @@ def main() -> None:
         results["monev"] = run_monev(sizes, args.regenerate, args.quick)
     if "memory" in args.only:
         results["memory"] = run_memory(sizes, args.regenerate)
+    if "replay" in args.only:
+        say(f"what-if replay (load {loadavg()})")
+        results["replay"] = run_replay(sizes)
     meta.update(minutes=(time.monotonic() - began) / 60, load_end=loadavg())
     block = summary(results, meta, args.quick)
     print()
