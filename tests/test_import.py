@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
@@ -190,6 +189,7 @@ BAD = [
     ("B-9,2025-03-03T09:00,31.01,pemkab-uji,infrastruktur,,,dpu,,,2025-03-04T10:00,dispatch,,2025-03-03T10:00,"
      "2025-03-06T10:00,yes,", "before the previous step"),
     ("B-10,2025-03-03T09:00,31.01,pemkab-uji,infrastruktur,,,dpu,,,2025-03-04T10:00,burn,,,,,", "unknown verify action"),
+    ("B-F,2099-03-03T09:00,31.01,pemkab-uji,infrastruktur,,,dpu,,,2099-03-04T10:00,archive,,,,,", "in the future"),
 ]
 
 

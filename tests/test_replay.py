@@ -205,12 +205,20 @@ def test_bad_requests_name_the_field_and_keep_nothing(history, world):
         (dict(period_from=date(2025, 7, 1), period_to=date(2025, 7, 31)), "candidate"),
         (dict(period_from=date(2024, 1, 1), period_to=date(2024, 1, 31), limits={"verify": "2WD"}), "period_from"),
         (dict(period_from=date(2025, 7, 1), period_to=date(2025, 7, 31), chain=(("raja", "2WD"),)), "chain"),
+        # downwards: refused as the rules page refuses it
+        (dict(period_from=date(2025, 7, 1), period_to=date(2025, 7, 31),
+              chain=(("admin_nasional", "2WD"), ("admin_instansi", "2WD"))), "chain"),
+        # longer than the limit in force: it would change nothing (the strictest applies)
+        (dict(period_from=date(2025, 7, 1), period_to=date(2025, 7, 31), limits={"verify": "30WD"}), "limits"),
     ]
     for fields, bad in cases:
         with transaction(services.sessions) as db:
             with pytest.raises(Invalid) as caught:
                 service.request(db, None, service.Request(**fields), clock())
         assert bad in caught.value.fields, (fields, caught.value.fields)
+        if bad == "chain" and fields["chain"][0][0] == "raja":  # the roles it may name, as a list
+            [(code, params)] = [p for p in caught.value.fields["chain"] if p[0] == "unknown_role_at"]
+            assert "admin_instansi" in params["choices"]
     with transaction(services.sessions) as db:
         assert service.visible(db, db.scalars(select(User).where(User.username == "nasional")).one()) == []
         officer = db.scalars(select(User).where(User.username == "admin_a")).one()

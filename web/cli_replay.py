@@ -44,7 +44,12 @@ def replay(period_from: str, period_to: str, draft_id: int | None, version: int 
            csv_path: str | None) -> None:
     """Replay past complaints through a candidate (a draft, a version, or changed limits, days off or chain)
     and compare with what happened and with the live version. Nothing live is changed; the run is kept."""
+    import os
+
     from tqdm import tqdm
+    for path, name in ((json_path, "--json"), (csv_path, "--csv")):  # before the work, not after it
+        if path and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+            raise click.BadParameter(f"{path!r}: its folder does not exist", param_hint=name)
     services = _services()
     changed = {}
     for item in limits:

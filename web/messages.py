@@ -82,6 +82,10 @@ FIELD_MESSAGES = {
     "nothing_to_compare": lambda p: _("Choose a draft or a version, or change a limit, a day off or the chain: "
                                       "otherwise there is nothing to compare."),
     "no_complaints": lambda p: _("No complaints arrived in this period and scope."),
+    "looser_no_effect": lambda p: _("%(key)s: at most %(above)s here. Limits are maxima (the strictest applies), "
+                                    "so a longer one would change nothing.", key=p.get("key"), above=p.get("above")),
+    "limit_format_for": lambda p: _("%(key)s: %(value)s is not a limit; write e.g. 3WD or 8WH.", key=p.get("key"),
+                                    value=p.get("value")),
     "duplicate_route": lambda p: _("This table already has a row for this category with these keywords and "
                                    "sub-region; remove it first."),
     "too_many_routes": lambda p: _("At most %(max)s rows per table.", max=p.get("max")),

@@ -44,7 +44,7 @@ def test_a_designer_replays_a_shorter_limit_and_reads_the_comparison(page, servi
     _log_in(page, "nasional")
     page.goto("/designer")
     page.click("#replays-link")
-    expect(page.locator("h1")).to_contain_text("Replay")
+    expect(page.locator("h1")).to_contain_text("Putar ulang")
     # bad input: named at its field, nothing kept
     page.fill("#period_from", "2025-13-40")
     page.fill("#limit_verify", "soon")

@@ -92,7 +92,8 @@ def _form_page(errors=None, problem=None, status=200):
         today = services().clock().date()
         values = request.form if request.method == "POST" else {
             "period_from": (today - timedelta(days=365)).isoformat(), "period_to": today.isoformat(), "seed": "1",
-            "candidate": f"draft:{request.args['draft']}" if (request.args.get("draft") or "").isdigit() else "rules"}
+            "candidate": f"draft:{request.args['draft']}" if (request.args.get("draft") or "").isdigit() else "rules",
+            "region": _home_region(db, user)}
         drafts = [d for d in services().designer.drafts(db, NATIONAL_SOP) if may_design(user, d.variant, db)]
         variants = sorted({"", *(d.variant for d in drafts)})
         versions = [(v.definition.version, variant) for variant in variants
@@ -103,6 +104,14 @@ def _form_page(errors=None, problem=None, status=200):
                                region_names=org.region_names(db, variants),
                                notice=session.pop("notice", None))
     return page, status
+
+
+def _home_region(db, user) -> str:
+    """The region a regional user replays by default (the national tier: all regions)."""
+    if user.region_id is None or replay.national_tier(user):
+        return ""
+    region = org.region(db, user.region_id)
+    return region.code if region else ""
 
 
 @bp.get("/designer/replays")

@@ -110,6 +110,7 @@ class Lookups:
         self.forms = registry.engine.forms(self.loaded)
         self.imported: set[str] = set()
         self.policy = policy
+        self.now: datetime | None = None  # the import's moment: nothing may have happened after it
 
     def already_imported(self, session: Session, external_ids: Iterable[str]) -> None:
         ids = sorted({e for e in external_ids if isinstance(e, str)})
@@ -158,6 +159,8 @@ def parse(raw: RawRow, lookups: Lookups) -> Record:
                                           unit_id, tier)
     closed_at = _moment(f.get("closed_at"), zone, "closed_at")
     last = max([received] + [t for s in steps for t in (s.started, s.done) if t is not None])
+    if lookups.now is not None and max(last, closed_at or last) > lookups.now:
+        raise Reject(f"a time in the future ({max(last, closed_at or last).isoformat()}): only the past can be imported")
     if closed_at is not None and closed_at < last:
         raise Reject(f"closed_at {closed_at.isoformat()} is before the last step ({last.isoformat()})")
     title = _text(f, "title", max_len=200) or f"Laporan {external_id}"
@@ -353,6 +356,7 @@ def import_rows(sessions: sessionmaker[Session], registry: Registry, policy: Sla
     result = Result(read=len(rows))
     with transaction(sessions) as db:
         lookups = Lookups(db, registry, policy)
+        lookups.now = now
         records, result.rejected = check(db, rows, lookups)
         if result.rejected and not skip_invalid:
             return result

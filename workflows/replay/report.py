@@ -48,12 +48,13 @@ class Tally:
         self.late_complaints += late
         escalations = sum(t.escalations for t in officer_tasks)
         self.escalations += escalations
-        self.reminders += sum(t.reminded for t in officer_tasks)
+        reminders = sum(t.reminded for t in officer_tasks)
+        self.reminders += reminders
         days = path.working_seconds / DAY_SECONDS if path.working_seconds is not None else None
         if days is not None:
             self.days.append(days)
         for group in (self.regions[path.region_id], self.instansi[path.instansi_id]):
-            group.add_complaint(late, escalations, path.outcome, days)
+            group.add_complaint(late, escalations, reminders, path.outcome, days)
         for task in path.tasks:
             self.steps[task.name].add_task(task)
             if task.officer:
@@ -80,11 +81,13 @@ class _Group:
         self.auto_closed = 0
         self.days: list[float] = []
 
-    def add_complaint(self, late: bool, escalations: int, outcome: str | None, days: float | None) -> None:
+    def add_complaint(self, late: bool, escalations: int, reminders: int, outcome: str | None,
+                      days: float | None) -> None:
         self.count += 1
         self.timed += 1
         self.late += late
         self.escalations += escalations
+        self.reminders += reminders
         self.auto_closed += outcome == "auto_closed"
         if days is not None:
             self.days.append(days)

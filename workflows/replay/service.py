@@ -20,7 +20,7 @@ from engine.parser import parse_process
 from sla.calendar import Limit
 
 from ..accounts.models import User
-from ..accounts.roles import ADMIN_KOORDINATOR, ADMIN_NASIONAL, OFFICER_ROLES
+from ..accounts.roles import ADMIN_KOORDINATOR, ADMIN_NASIONAL
 from ..clock import Clock
 from ..db import transaction
 from ..errors import Forbidden, Invalid, NotFound
@@ -29,7 +29,7 @@ from ..processes.designer import NATIONAL, may_design
 from ..processes.models import ProcessDefinition, ProcessDraft
 from ..processes.registry import NATIONAL_SOP, Registry
 from ..sla import rules as sla_rules
-from ..sla.policy import DEFAULT_LIMITS, SlaPolicy, load_rules
+from ..sla.policy import DEFAULT_LIMITS, SlaPolicy, load_rules, seconds_of
 from . import history
 from .models import ReplayRun
 from .runner import Changes, Job, Outcome, run
@@ -96,6 +96,8 @@ def request(session: Session, user: User | None, req: Request, now: datetime) ->
         if definition is None:
             errors["version"] = [("unknown_version", {})]
     limits = _limits(req.limits or {}, errors)
+    if limits and "region" not in errors:
+        _looser(session, limits, region, today, errors)
     chain = _chain(req.chain, errors)
     if not errors and draft is None and definition is None and not (limits or req.days_off or chain):
         errors["candidate"] = [("nothing_to_compare", {})]
@@ -133,22 +135,31 @@ def _limits(given: dict[str, str], errors: dict) -> dict[tuple[str, str], str]:
         try:
             limits[(step, tier)] = str(Limit.parse(text))
         except ValueError:
-            errors.setdefault("limits", []).append(("limit_format", {}))
+            errors.setdefault("limits", []).append(("limit_format_for", {"key": key, "value": text}))
     return limits
 
 
 def _chain(given: tuple[tuple[str, str], ...], errors: dict) -> tuple[tuple[str, str], ...]:
-    chain = []
-    for level, (role, after) in enumerate(given, start=1):
-        if role not in OFFICER_ROLES:
-            errors.setdefault("chain", []).append(
-                ("unknown_role_at", {"level": level, "role": role, "choices": ", ".join(OFFICER_ROLES)}))
-            continue
-        try:
-            chain.append((role, str(Limit.parse(after))))
-        except ValueError:
-            errors.setdefault("chain", []).append(("limit_format_at", {"level": level, "value": after}))
-    return tuple(chain)
+    """The chain checked as the rules page checks it (known roles upwards, limits, at most six levels)."""
+    if not given:
+        return ()
+    problems = sla_rules.chain_problems(list(given))
+    if problems:
+        errors["chain"] = problems
+        return ()
+    return tuple((role, str(Limit.parse(after))) for role, after in given)
+
+
+def _looser(session: Session, limits: dict[tuple[str, str], str], region: Region | None, today: date,
+            errors: dict) -> None:
+    """A limit longer than the one in force for the scope would change nothing (limits are maxima: the
+    strictest applies), so it is refused, naming the limit in force, rather than silently ignored."""
+    rules = load_rules(session)
+    for (step, tier), text in limits.items():
+        in_force = rules.limit(region.id if region else None, step, tier, on=today)
+        if seconds_of(Limit.parse(text)) > seconds_of(in_force):
+            errors.setdefault("limits", []).append(
+                ("looser_no_effect", {"key": f"{step}/{tier}" if tier else step, "above": str(in_force)}))
 
 
 def _check_rights(session: Session, user: User | None, variant: str, diagram: bool, region: Region | None,
@@ -157,9 +168,13 @@ def _check_rights(session: Session, user: User | None, variant: str, diagram: bo
     region; a regional designer or a coordinator replays their own region's complaints only."""
     if user is None:
         return
+    if not may_replay(user):
+        raise Forbidden("replays are for process designers and the admins who set rules")
     if diagram and not may_design(user, variant, session):
         raise Forbidden("you may not design this process variant")
     if rules and not sla_rules.may_edit(user, region):
+        if region is None:
+            raise Invalid({"region": [("outside_scope", {})]})
         raise Forbidden("you may not change the rules of this region")
     if user.role == ADMIN_NASIONAL or user.designer == NATIONAL:
         return
@@ -188,6 +203,10 @@ def may_read(session: Session, user: User, row: ReplayRun) -> bool:
     if user.role == ADMIN_NASIONAL or user.designer == NATIONAL or row.created_by_id == user.id:
         return True
     return row.region_code is not None and row.region_code in _region_codes(session, user)
+
+
+def national_tier(user: User) -> bool:
+    return user.role == ADMIN_NASIONAL or user.designer == NATIONAL
 
 
 def may_replay(user: User) -> bool:
@@ -305,7 +324,9 @@ def _job(session: Session, registry: Registry, policy: SlaPolicy, row: ReplayRun
     diagrams = {f"v{d.id}": Diagram(f"v{d.id}", d.bpmn_xml, d.key) for d in definitions.values()}
     candidate_xml = None
     if row.draft_id is not None:
-        candidate_xml = session.get(ProcessDraft, row.draft_id).bpmn_xml
+        draft = session.get(ProcessDraft, row.draft_id)
+        candidate_xml = draft.bpmn_xml
+        row.candidate = {**row.candidate, "draft_revision": draft.revision}  # (the revision replayed)
     elif row.definition_id is not None:
         candidate_xml = session.get(ProcessDefinition, row.definition_id).bpmn_xml
     candidate_for: dict[int, str] = {}

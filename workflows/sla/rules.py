@@ -211,10 +211,8 @@ def remove_day(session: Session, policy: SlaPolicy, day: date, region: Region | 
     _refresh_after_commit(session, policy)
 
 
-def set_chain(session: Session, policy: SlaPolicy, levels: list[tuple[str, str]], region: Region | None = None,
-              *, user: User | None = None, now: datetime) -> list[EscalationLevel]:
-    """Replace a region's escalation chain: [(role, after), ...] from the unit upwards."""
-    require_edit(user, region)
+def chain_problems(levels: list[tuple[str, str]]) -> list[tuple[str, dict]]:
+    """What is wrong with an escalation chain (unknown roles, bad limits, not upwards, too long)."""
     problems = []
     for position, (role, after) in enumerate(levels, start=1):
         if role not in OFFICER_ROLES:
@@ -231,6 +229,14 @@ def set_chain(session: Session, policy: SlaPolicy, levels: list[tuple[str, str]]
         problems.append(("required", {}))
     elif len(levels) > MAX_LEVELS:
         problems.append(("too_many", {"max": MAX_LEVELS}))
+    return problems
+
+
+def set_chain(session: Session, policy: SlaPolicy, levels: list[tuple[str, str]], region: Region | None = None,
+              *, user: User | None = None, now: datetime) -> list[EscalationLevel]:
+    """Replace a region's escalation chain: [(role, after), ...] from the unit upwards."""
+    require_edit(user, region)
+    problems = chain_problems(levels)
     if problems:
         raise Invalid({"chain": problems})
     region_id = region.id if region else None
