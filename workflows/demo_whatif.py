@@ -51,7 +51,7 @@ def _waiting_work(services: Aduan) -> Iterator[str]:
                ("pemkot-bekasi", "Antrean puskesmas sampai siang",
                 "Pasien menunggu lebih dari empat jam di Puskesmas Bekasi Jaya.", "kesehatan")]
     ids = [_submit(earlier, *item) for item in waiting]
-    yield f"{', '.join(ids)}: verifikasi hampir jatuh tempo (berisiko)"
+    yield f"{', '.join(ids)}: verifikasi hampir jatuh tempo"
     # a follow-up at Bogor's civil registry, dispatched five working days before its limit runs out
     earlier.clock.set(_started_for_due_on(calendar, now, 6))
     slow = _submit(earlier, "pemkab-bogor", "Akta kelahiran belum terbit",
@@ -65,7 +65,7 @@ def _waiting_work(services: Aduan) -> Iterator[str]:
         unit = db.scalars(select(Unit).join(Instansi, Instansi.id == Unit.instansi_id).where(
             Instansi.code == "pemkab-bogor", Unit.code == "disdukcapil")).one()
         earlier.tasks.complete(db, task.id, admin, {"action": "dispatch", "unit_id": unit.id, "tier": "normatif"})
-    yield f"{slow}: tindak lanjut hampir jatuh tempo (berisiko)"
+    yield f"{slow}: tindak lanjut hampir jatuh tempo"
 
 
 def _submit(services: Aduan, instansi_code: str, title: str, description: str, category: str) -> str:
