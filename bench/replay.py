@@ -92,10 +92,7 @@ def year_rows(services: Aduan, complaints: int, seed: int, days: int = demo.HIST
     now, drawn like the demo's history (``demo._history_row``: same instansi mix, durations, archived,
     deferred, reopened and unanswered reports) at a rate scaled up to the count, then thinned (seeded)
     to exactly the count."""
-    with transaction(services.sessions) as db:
-        from workflows.org.models import Instansi, Unit
-        places = [(i.code, i.region.code, i.region_id, [u.code for u in db.scalars(select(Unit).where(
-            Unit.instansi_id == i.id).order_by(Unit.id))]) for i in db.scalars(select(Instansi).order_by(Instansi.id))]
+    places = demo.history_places(services)
     rng = random.Random(seed)
     end = services.clock() - timedelta(days=3)
     first_day = (end - timedelta(days=days)).date()

@@ -335,14 +335,19 @@ def _history(services: Aduan) -> Iterator[str]:
     yield f"{result.loaded} finished complaints of the last {HISTORY_DAYS} days (history)"
 
 
+def history_places(services: Aduan) -> list[tuple[str, str, int, list[str]]]:
+    """Each instansi with its region (code, id) and its units' codes: where the history happens."""
+    with transaction(services.sessions) as db:
+        return [(i.code, i.region.code, i.region_id, [u.code for u in db.scalars(select(Unit).where(
+            Unit.instansi_id == i.id).order_by(Unit.id))]) for i in db.scalars(select(Instansi).order_by(Instansi.id))]
+
+
 def history_rows(services: Aduan, seed: int = HISTORY_SEED, days: int = HISTORY_DAYS) -> list[dict]:
     """The demo history as import rows (JSON shape, with steps); the same seed gives the same rows."""
     import random
     from datetime import timedelta
 
-    with transaction(services.sessions) as db:
-        places = [(i.code, i.region.code, i.region_id, [u.code for u in db.scalars(select(Unit).where(
-            Unit.instansi_id == i.id).order_by(Unit.id))]) for i in db.scalars(select(Instansi).order_by(Instansi.id))]
+    places = history_places(services)
     rng = random.Random(seed)
     end = services.clock() - timedelta(days=3)
     first_day = (end - timedelta(days=days)).date()
