@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..org.models import Instansi, Region, Unit
-from ..orm import Base, utcnow
+from ..orm import Base, JSONData, utcnow
 
 
 class Complaint(Base):
@@ -63,6 +64,9 @@ class Category(Base):
     name_en: Mapped[str] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(default=True)
     position: Mapped[int] = mapped_column(default=0)
+    # Extra fields the category asks for (Open311 attributes): [{"code", "datatype", "required",
+    # "description_id", "description_en", "values": [{"key", "name_id", "name_en"}]}]
+    attributes: Mapped[list[Any]] = mapped_column(JSONData, default=list)
 
     def name(self, language: str | None) -> str:
         return self.name_en if language == "en" else self.name_id

@@ -19,7 +19,7 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    channel: Mapped[str] = mapped_column(String(10))          # email | webhook
+    channel: Mapped[str] = mapped_column(String(10))          # email | webhook (SMS gateway) | hook
     recipient: Mapped[str] = mapped_column(String(300))       # an address, or the phone number for the gateway
     language: Mapped[str] = mapped_column(String(5), default="id")
     kind: Mapped[str] = mapped_column(String(30))            # submitted, question, followed_up, closed, ...
@@ -33,3 +33,7 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # An event for a webhook subscriber (channel "hook"): the subscription, and the idempotency key the
+    # receiver sees on every attempt of this delivery.
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("webhook_subscriptions.id"), index=True)
+    event_id: Mapped[str | None] = mapped_column(String(40), unique=True)
