@@ -71,6 +71,10 @@ FIELD_MESSAGES = {
     "not_an_email": lambda p: _("Not a valid e-mail address."),
     # pins and files
     "required_with_pin": lambda p: _("A pin needs both coordinates: latitude and longitude."),
+    # Open311
+    "location_required": lambda p: _("A location is required: lat and long, address_string or address_id."),
+    "unknown_attribute": lambda p: _("This service has no such attribute."),
+    "one_value": lambda p: _("Give one value only."),
     "out_of_bounds": lambda p: _("Must be between %(min)s and %(max)s.", min=p.get("min"), max=p.get("max")),
     "no_files_here": lambda p: _("This step takes no files."),
     # routing, categories, units
