@@ -187,3 +187,8 @@ PLAN_INDICATOR = {
 }
 PLAN_STATUS = {"planned": _l("planned"), "in_progress": _l("in progress"), "done": _l("done"),
                "dropped": _l("dropped")}
+
+# The types of a category's extra fields (Open311's datatypes).
+ATTRIBUTE_TYPE = {"string": _l("short text"), "text": _l("long text"), "number": _l("number"),
+                  "datetime": _l("date and time"), "singlevaluelist": _l("one of a list"),
+                  "multivaluelist": _l("several of a list")}

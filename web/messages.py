@@ -75,6 +75,13 @@ FIELD_MESSAGES = {
     "location_required": lambda p: _("A location is required: lat and long, address_string or address_id."),
     "unknown_attribute": lambda p: _("This service has no such attribute."),
     "one_value": lambda p: _("Give one value only."),
+    "duplicate_attribute": lambda p: _("This category asks for a field with this code already."),
+    "values_only_for_lists": lambda p: _("Only the list types have values; leave this empty."),
+    "too_many_attributes": lambda p: _("At most %(max)s fields per category.", max=p.get("max")),
+    "bad_values": lambda p: _("One value per line: key = Indonesian name = English name; the key in lower-case "
+                              "letters, digits and _."),
+    "duplicate_value": lambda p: _("A key is used twice."),
+    "too_many_values": lambda p: _("At most 30 values."),
     "out_of_bounds": lambda p: _("Must be between %(min)s and %(max)s.", min=p.get("min"), max=p.get("max")),
     "no_files_here": lambda p: _("This step takes no files."),
     # routing, categories, units
@@ -292,6 +299,7 @@ for _text in (
 for _text in (
     "only the Admin Nasional manages the categories",
     "no such category",
+    "no such attribute",
     "no such instansi",
     "no such unit",
     "you may not manage the units of this instansi",

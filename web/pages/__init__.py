@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFProtect, generate_csrf
 from .. import labels
 from . import (
     auth,
+    category_fields,
     complaints,
     designer,
     monev,
@@ -38,7 +39,8 @@ from .common import (
 
 csrf = CSRFProtect()
 BLUEPRINTS = (public.bp, auth.bp, tasks.bp, complaints.bp, users.bp, notifications.bp, monev.bp, designer.bp,
-              rules.bp, plans.bp, routing.bp, search.bp, replay.bp)
+              rules.bp, plans.bp, routing.bp, search.bp, replay.bp,
+              category_fields.bp)
 BODY_LIMITS = {"pages_public.report": public.REPORT_BODY_LIMIT, "pages_public.reply": public.REPORT_BODY_LIMIT,
                "pages_tasks.complete": public.REPORT_BODY_LIMIT}  # (answers with photos)
 

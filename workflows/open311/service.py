@@ -21,7 +21,7 @@ from ..complaints.service import Complaints, NewComplaint
 from ..errors import Invalid
 from ..org.models import Instansi, Region, Unit
 from ..tasks.models import HumanTask
-from . import attributes as attribute_rules
+from ..complaints import attributes as attribute_rules
 from .models import Open311Request
 
 OPEN = "open"
