@@ -3,10 +3,19 @@ from __future__ import annotations
 
 import re
 
+import pytest
+from sqlalchemy import select
+
+from tests.helpers import Api
 from tests.test_pages import csrf_of, login_page
 from workflows.complaints import categories
-from workflows.complaints.models import Category
+from workflows.complaints.models import Category, Complaint
 from workflows.db import transaction
+
+
+@pytest.fixture
+def api(client, world):
+    return Api(client, world)
 
 
 def _add(client, **form):
@@ -77,3 +86,48 @@ def test_only_the_national_admin_changes_fields(app, services):
             assert type(exc).__name__ == "NotFound"
         else:
             raise AssertionError("removing a field that does not exist must be refused")
+
+
+def _ask_road(services):
+    with transaction(services.sessions) as db:
+        categories.add_attribute(db, "infrastruktur", attribute_code="jenis_kerusakan", datatype="singlevaluelist",
+                                 required=True, description_id="Jenis kerusakan", description_en="Kind of damage",
+                                 values="lubang = Jalan berlubang = Pothole\nretak = Jalan retak = Cracked road",
+                                 user=None, now=services.clock())
+
+
+def test_the_report_form_asks_the_chosen_categorys_fields(app, services, world):
+    _ask_road(services)
+    client = app.test_client()
+    form = client.get("/report").get_data(as_text=True)
+    assert 'data-category-fields="infrastruktur" hidden' in form and 'name="attr__infrastruktur__jenis_kerusakan"' in form
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    report = {"csrf_token": token, "type": "pengaduan", "category": "infrastruktur", "region_id": str(world.regency),
+              "title": "Jalan rusak", "description": "Jalan di depan pasar rusak parah sejak bulan lalu.",
+              "reporter_name": "Siti"}
+    r = client.post("/report", data=report)
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert 'data-category-fields="infrastruktur">' in page  # shown again, with its error
+    assert re.search(r'data-attribute="jenis_kerusakan">.*?Kolom ini wajib diisi', page, re.S)
+    r = client.post("/report", data={**report, "attr__infrastruktur__jenis_kerusakan": "retak",
+                                     "attr__kesehatan__x": "ignored"})
+    assert r.status_code == 302
+    with transaction(services.sessions) as db:
+        (complaint,) = db.scalars(select(Complaint)).all()
+        assert complaint.description.endswith("\n\nJenis kerusakan: Jalan retak")
+
+
+def test_the_json_api_takes_the_answers_too(api, services, world):
+    _ask_road(services)
+    body = {"type": "pengaduan", "category": "infrastruktur", "title": "Jalan rusak",
+            "description": "Jalan di depan pasar rusak parah sejak bulan lalu.", "region_id": world.regency,
+            "reporter_name": "Siti", "language": "en"}
+    r = api.client.post("/api/complaints", json=body)
+    assert r.status_code == 422 and set(r.json["fields"]) == {"attribute[jenis_kerusakan]"}
+    r = api.client.post("/api/complaints", json={**body, "attributes": {"jenis_kerusakan": "gempa"}})
+    assert r.status_code == 422 and "lubang, retak" in r.json["fields"]["attribute[jenis_kerusakan]"][0]
+    r = api.client.post("/api/complaints", json={**body, "attributes": {"jenis_kerusakan": "lubang"}})
+    assert r.status_code == 201
+    detail = api.track(r.json["tracking_id"], r.json["reporter_token"]).json
+    assert detail["description"].endswith("Kind of damage: Pothole")

@@ -1,7 +1,7 @@
 """Marshmallow schemas: the shapes of the JSON API (and of its OpenAPI document)."""
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate
 
 from workflows.accounts.users import PASSWORD_MAX, PASSWORD_MIN
 from workflows.complaints.statuses import ALL as STATUSES
@@ -373,6 +373,19 @@ class ComplaintIn(In):
     reporter_email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=200))
     reporter_phone = fields.String(load_default=None, allow_none=True,
                                    validate=validate.Regexp(r"^\+?[0-9 ()-]{6,20}$"))
+
+    attributes = fields.Dict(keys=fields.String(validate=validate.Length(1, 40)), load_default=None,
+                             allow_none=True, metadata={
+                                 "description": "answers to the category's extra fields (see Open311's service "
+                                                "definition): code -> value, or a list for several of a list"})
+
+    @post_load
+    def _answers_as_lists(self, data, **_kwargs):
+        answers = data.get("attributes")
+        if answers:
+            data["attributes"] = {code: [str(v) for v in (value if isinstance(value, list) else [value])
+                                         if v is not None] for code, value in answers.items()}
+        return data
 
 
 class SubmittedOut(Schema):

@@ -37,13 +37,29 @@ def home():
 
 
 def _pickers(db):
-    return {"regions": org.regions(db), "instansi": org.instansi(db), "categories": [c.code for c in categories.listed(db, active_only=True)], "types": COMPLAINT_TYPES,
-            "max_files": MAX_FILES, "max_mb": MAX_BYTES // (1024 * 1024)}
+    offered = categories.listed(db, active_only=True)
+    return {"regions": org.regions(db), "instansi": org.instansi(db), "categories": [c.code for c in offered],
+            "types": COMPLAINT_TYPES, "max_files": MAX_FILES, "max_mb": MAX_BYTES // (1024 * 1024),
+            "fields": {c.code: c.attributes for c in offered if c.attributes}}
+
+
+def _answers() -> dict[str, list[str]]:
+    """The extra fields' inputs as sent (``attr__<category>__<code>``), kept to fill the form again."""
+    return {name: request.form.getlist(name) for name in request.form if name.startswith("attr__")}
+
+
+def _chosen_answers(answers: dict[str, list[str]], category: str) -> dict[str, list[str]]:
+    """The answers for the chosen category only (a field of another category the reporter filled in
+    before changing their mind is not sent)."""
+    prefix = f"attr__{category}__"
+    return {name[len(prefix):]: [v for v in values if v.strip()] for name, values in answers.items()
+            if name.startswith(prefix)}
 
 
 @bp.route("/report", methods=["GET", "POST"])
 def report():
     values = {k: request.form.get(k, "") for k in REPORT_FIELDS} if request.method == "POST" else {}
+    answers = _answers() if request.method == "POST" else {}
     errors: dict[str, list[str]] = {}
     upload_token = None
     if request.method == "POST":
@@ -52,7 +68,7 @@ def report():
             earlier = kept.take(db, request.form.get("upload_token"), now)
         uploads = earlier + tuple(Upload(f.filename or "", f.read()) for f in request.files.getlist("attachments")
                                   if f and f.filename)
-        new, errors = _new_complaint(values, uploads)
+        new, errors = _new_complaint(values, uploads, _chosen_answers(answers, values.get("category", "")))
         if not errors:
             try:
                 with unit_of_work() as db:
@@ -67,10 +83,11 @@ def report():
             upload_token = kept.keep(db, uploads, now)
     with unit_of_work() as db:
         return render_template("public/report.html", values=values, errors=errors, upload_token=upload_token,
+                               answers=answers,
                                kept=kept.names(db, upload_token), **_pickers(db)), 422 if errors else 200
 
 
-def _new_complaint(values: dict[str, str], uploads: tuple[Upload, ...]):
+def _new_complaint(values: dict[str, str], uploads: tuple[Upload, ...], answers: dict[str, list[str]]):
     """The form's text through the API's own schema, so both edges accept exactly the same input."""
     data: dict[str, object] = {k: v.strip() for k, v in values.items() if v.strip()}
     for name in ("region_id", "instansi_id"):
@@ -82,6 +99,7 @@ def _new_complaint(values: dict[str, str], uploads: tuple[Upload, ...]):
     data["anonymous"] = request.form.get("anonymous") == "1"
     data["language"] = "en" if str(get_locale()) == "en" else "id"  # of the messages the reporter gets
     data["confidential"] = request.form.get("confidential") == "1"
+    data["attributes"] = answers
     try:
         body = ComplaintIn().load(data)
     except ValidationError as exc:

@@ -25,12 +25,12 @@ from ..tasks import queries as task_queries
 from ..tasks.service import Tasks
 from ..text import storable
 from ..throttle import Throttle
-from . import statuses, views
+from . import attributes, statuses, views
 from .attachments import Upload
 from .attachments import check as check_attachments
 from .attachments import problems as attachment_problems
 from .images import IMAGE_TYPES, SCREEN, THUMB, NotAnImage, shown
-from .models import Attachment, Complaint, ReporterContact
+from .models import Attachment, Category, Complaint, ReporterContact
 
 TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 
@@ -54,6 +54,9 @@ class NewComplaint:
     channel: str = "web"
     language: str = "id"  # of the messages the reporter gets (the page's language when reporting)
     attachments: tuple[Upload, ...] = ()  # photos or letters (see workflows.attachments for the limits)
+    # answers to the category's extra fields (code -> values); checked against its definitions, then
+    # added to the description in words
+    attributes: dict[str, list[str]] | None = None
 
 
 def new_tracking_id() -> str:
@@ -109,6 +112,17 @@ class Complaints:
         file_problems = attachment_problems(new.attachments)
         if file_problems:
             errors["attachments"] = file_problems
+        description = new.description
+        category = session.get(Category, new.category) if len(new.category) <= 60 else None
+        definitions = (category.attributes or []) if category is not None else []
+        if definitions or new.attributes:
+            try:
+                answers = attributes.check(definitions, new.attributes or {})
+            except Invalid as exc:
+                errors.update(exc.fields)
+            else:
+                shown = attributes.describe(definitions, answers, new.language)
+                description = f"{description.rstrip()}\n\n{shown}" if shown else description
         if errors:
             raise Invalid(errors)
         files = check_attachments(new.attachments)
@@ -117,7 +131,7 @@ class Complaints:
         for _attempt in range(5):
             complaint = Complaint(
                 tracking_id=new_tracking_id(), type=new.type, category=new.category, title=new.title,
-                description=new.description, location=new.location, channel=new.channel,
+                description=description, location=new.location, channel=new.channel,
                 latitude=new.latitude, longitude=new.longitude,
                 region_id=new.region_id, instansi_id=new.instansi_id, unit_id=None, status=statuses.BELUM_DIPROSES,
                 anonymous=new.anonymous, confidential=new.confidential, created_at=now, updated_at=now,

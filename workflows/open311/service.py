@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from ..apikeys.keys import KeyScope
 from ..complaints import statuses
-from ..complaints.attachments import Upload
 from ..complaints.images import IMAGE_TYPES
 from ..complaints.models import Attachment, Category, Complaint
 from ..complaints.service import Complaints, NewComplaint
@@ -110,21 +109,18 @@ def file(session: Session, complaints: Complaints, key: KeyScope, place: Jurisdi
     if not key.may_file(session, region_id, instansi_id):
         raise Refused(403, "this api_key may not file requests for jurisdiction_id %(code)s",
                       code=place.code or "")
-    values = attribute_rules.check(category.attributes or [], filing.attributes)
     if filing.lat is None and filing.long is None and not filing.address_string and not filing.address_id:
         raise Invalid({"lat": [("location_required", {})]})
     name = " ".join(p.strip() for p in (filing.first_name, filing.last_name) if p and p.strip()) or None
     location = filing.address_string or (f"address_id {filing.address_id}" if filing.address_id else None)
     description = filing.description.strip()
-    shown = attribute_rules.describe(category.attributes or [], values, filing.language)
-    if shown:
-        description = f"{description}\n\n{shown}"
     complaint, code = complaints.submit(session, NewComplaint(
         type="pengaduan", category=category.code, title=_title(filing.description, category, filing.language),
         description=description, region_id=region_id, instansi_id=instansi_id, location=location,
         latitude=filing.lat, longitude=filing.long, anonymous=name is None, reporter_name=name,
         reporter_email=filing.email, reporter_phone=filing.phone, channel=key.channel,
-        language=filing.language, attachments=tuple[Upload, ...]()))
+        language=filing.language, attributes=filing.attributes))
+    values = attribute_rules.check(category.attributes or [], filing.attributes)  # (the intake checked them)
     record = Open311Request(complaint_id=complaint.id, api_key_id=key.id, token=secrets.token_urlsafe(18),
                             service_code=category.code, attributes=values, account_id=filing.account_id,
                             device_id=filing.device_id, media_url=filing.media_url, created_at=now)
