@@ -138,7 +138,8 @@ def test_unknown_service_code_and_jurisdiction_and_format(live_server):
 
 def test_post_files_a_complaint_with_the_keys_channel(live_server, services, world, road_attributes):
     key_id = make_key(services, "adn_test_national")
-    form = {**FILING, "api_key": "adn_test_national", "jurisdiction_id": "pemkab-uji", "account_id": "A-17"}
+    form = {**FILING, "api_key": "adn_test_national", "jurisdiction_id": "pemkab-uji", "account_id": "A-17",
+            "media_url": "https://example.id/foto/17.jpg"}
     status, body, _ = json_call(live_server, "requests", method="POST", form=form)
     assert status == 201, body
     (filed,) = body
@@ -149,6 +150,7 @@ def test_post_files_a_complaint_with_the_keys_channel(live_server, services, wor
         assert complaint.channel == "sms1708" and complaint.instansi_id == world.inst_a
         assert complaint.region_id == world.regency and (complaint.latitude, complaint.longitude) == (-6.91, 107.61)
         assert "Jenis kerusakan: Jalan berlubang" in complaint.description
+        assert "Media: https://example.id/foto/17.jpg" in complaint.description
         assert not complaint.anonymous
         contact = db.get(ReporterContact, complaint.id)
         assert (contact.name, contact.email) == ("Budi Santoso", "budi@example.id")
@@ -158,6 +160,8 @@ def test_post_files_a_complaint_with_the_keys_channel(live_server, services, wor
                                                         AuditEvent.action == "submitted")).one()
         assert submitted.data["channel"] == "sms1708"
         assert db.get(ApiKey, key_id).last_used_at is not None
+    (shown,) = json_call(live_server, f"requests/{filed['service_request_id']}")[1]
+    assert shown["media_url"] == "https://example.id/foto/17.jpg" and shown["lat"] == -6.91
     # the token resolves to the request, in both formats
     status, body, _ = json_call(live_server, f"tokens/{filed['token']}")
     assert status == 200 and body == [{"service_request_id": filed["service_request_id"], "token": filed["token"]}]

@@ -114,6 +114,8 @@ def file(session: Session, complaints: Complaints, key: KeyScope, place: Jurisdi
     name = " ".join(p.strip() for p in (filing.first_name, filing.last_name) if p and p.strip()) or None
     location = filing.address_string or (f"address_id {filing.address_id}" if filing.address_id else None)
     description = filing.description.strip()
+    if filing.media_url:  # officers see it where they read the report
+        description = f"{description}\n\nMedia: {filing.media_url}"
     complaint, code = complaints.submit(session, NewComplaint(
         type="pengaduan", category=category.code, title=_title(filing.description, category, filing.language),
         description=description, region_id=region_id, instansi_id=instansi_id, location=location,
