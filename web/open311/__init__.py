@@ -137,7 +137,8 @@ def service_requests():
         records = open311.requests(db, place, open311.Query(
             ids=query["service_request_id"], service_codes=query["service_code"], start=query["start_date"],
             end=query["end_date"], states=query["status"]), services().clock())
-        return "service_requests", [_shown(r) for r in records], 200
+        shown = _Shown()
+        return "service_requests", [shown(r) for r in records], 200
 
 
 @blp.route("/requests.<fmt>", methods=["POST"], endpoint="file_request")
@@ -155,7 +156,7 @@ def service_request(service_request_id: str):
     """One service request (a list of one, as the standard says)."""
     with unit_of_work() as db:
         place = _jurisdiction(db)
-        return "service_requests", [_shown(open311.one(db, place, service_request_id))], 200
+        return "service_requests", [_Shown()(open311.one(db, place, service_request_id))], 200
 
 
 @blp.route("/tokens/<token>.<fmt>")
@@ -207,22 +208,33 @@ def _notice(tracking_id: str) -> str:
     return _("Follow it at %(url)s", url=url_for("pages_public.track", tracking_id=tracking_id, _external=True))
 
 
-def _shown(r: open311.Record) -> dict[str, Any]:
-    """A record with the standard's field names (and nothing of a confidential report's content)."""
-    language = _language()
-    notes = str(STATUS.get(r.status, r.status))
-    if r.status == "diselesaikan":
-        notes = f"{notes}: {RESOLVED_STAGE[r.ended]}"
-    agency = " — ".join(p for p in (r.agency, r.unit) if p) or None
-    media = r.media_url
-    if media is None and r.photo_id is not None:
-        media = url_for("pages_public.photo", tracking_id=r.tracking_id, attachment_id=r.photo_id, _external=True)
-    return {
-        "service_request_id": r.tracking_id, "status": "closed" if r.closed else "open", "status_notes": notes,
-        "service_name": r.service_name_en if language == "en" else r.service_name_id, "service_code": r.service_code,
-        "description": r.description, "agency_responsible": agency, "service_notice": _notice(r.tracking_id),
-        "requested_datetime": r.requested, "updated_datetime": r.updated, "expected_datetime": r.expected,
-        "address": r.address, "address_id": None, "zipcode": None, "lat": r.lat, "long": r.long,
-        "media_url": media,
-    }
+class _Shown:
+    """Records with the standard's field names (and nothing of a confidential report's content). The
+    words and links that are the same for every record are made once per response, not per record."""
 
+    MARK = "LAP-00000000"
+
+    def __init__(self):
+        self.english = _language() == "en"
+        self.status = {code: str(text) for code, text in STATUS.items()}
+        self.stage = {ended: str(text) for ended, text in RESOLVED_STAGE.items()}
+        self.notice = _notice(self.MARK)
+
+    def __call__(self, r: open311.Record) -> dict[str, Any]:
+        notes = self.status.get(r.status, r.status)
+        if r.status == "diselesaikan":
+            notes = f"{notes}: {self.stage[r.ended]}"
+        agency = " — ".join(p for p in (r.agency, r.unit) if p) or None
+        media = r.media_url
+        if media is None and r.photo_id is not None:
+            media = url_for("pages_public.photo", tracking_id=r.tracking_id, attachment_id=r.photo_id,
+                            _external=True)
+        return {
+            "service_request_id": r.tracking_id, "status": "closed" if r.closed else "open", "status_notes": notes,
+            "service_name": r.service_name_en if self.english else r.service_name_id,
+            "service_code": r.service_code, "description": r.description, "agency_responsible": agency,
+            "service_notice": self.notice.replace(self.MARK, r.tracking_id),
+            "requested_datetime": r.requested, "updated_datetime": r.updated, "expected_datetime": r.expected,
+            "address": r.address, "address_id": None, "zipcode": None, "lat": r.lat, "long": r.long,
+            "media_url": media,
+        }

@@ -30,14 +30,10 @@ def w3c(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def _json_ready(value: Any) -> Any:
+def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return w3c(value)
-    if isinstance(value, dict):
-        return {k: _json_ready(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_ready(v) for v in value]
-    return value
+    raise TypeError(f"not JSON: {type(value).__name__}")
 
 
 def _element(parent: ElementTree.Element, name: str, value: Any) -> None:
@@ -61,7 +57,7 @@ def body(fmt: str, root: str, value: Any) -> str:
     """``root`` names the XML document's element (``services``, ``service_definition`` ...); JSON has
     no root: the list or object itself."""
     if fmt == "json":
-        return json.dumps(_json_ready(value), ensure_ascii=False)
+        return json.dumps(value, ensure_ascii=False, default=_json_default)
     node = ElementTree.Element(root)
     _fill(node, root, value)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ElementTree.tostring(node, encoding="unicode")
