@@ -176,7 +176,8 @@ def mail_group() -> None:
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 @with_appcontext
 def mail_list(status: str | None, limit: int) -> None:
-    """The newest messages: id, status, attempts, channel, recipient, subject, last error."""
+    """The newest messages: id, status, attempts, channel, recipient, subject, last error. Channels: email,
+    webhook (the SMS/WhatsApp gateway), hook (a webhook subscriber: its URL, the event and the complaint)."""
     from workflows.mail import delivery
     with transaction(_services().sessions) as db:
         for m in delivery.listed(db, status, limit):
@@ -187,20 +188,24 @@ def mail_list(status: str | None, limit: int) -> None:
 @mail_group.command("send")
 @with_appcontext
 def mail_send() -> None:
-    """Deliver what is due now (needs ADUAN_SMTP_HOST, or ADUAN_NOTIFY_WEBHOOK_URL for the gateway)."""
+    """Deliver what is due now: webhook subscribers' events always; e-mail with ADUAN_SMTP_HOST, the gateway's
+    messages with ADUAN_NOTIFY_WEBHOOK_URL (without them those wait in the outbox)."""
     from workflows.mail import delivery
     services = _services()
     if not services.mail.smtp_host and not services.mail.webhook_url:
-        raise click.ClickException("no ADUAN_SMTP_HOST (nor ADUAN_NOTIFY_WEBHOOK_URL) is set: messages wait in the outbox")
+        click.echo("no ADUAN_SMTP_HOST (nor ADUAN_NOTIFY_WEBHOOK_URL) is set: e-mail waits in the outbox; "
+                   "webhook events are delivered")
     r = delivery.deliver_due(services.sessions, services.mail, services.clock())
-    click.echo(f"{r.sent} sent, {r.retried} to retry, {r.failed} failed, {r.interrupted} interrupted")
+    click.echo(f"{r.sent} sent, {r.retried} to retry, {r.failed} failed, {r.interrupted} interrupted"
+               + (f", {r.requeued} sent again after a lost worker" if r.requeued else ""))
 
 
 @mail_group.command("retry")
 @click.argument("message_id", type=int)
 @with_appcontext
 def mail_retry(message_id: int) -> None:
-    """Send a failed or interrupted message again (an interrupted one may then arrive twice)."""
+    """Send a failed or interrupted message again (an interrupted one may then arrive twice; a webhook event
+    keeps its X-Aduan-Delivery key, so its receiver can drop a copy)."""
     from workflows.mail import delivery
     services = _services()
     with transaction(services.sessions) as db:

@@ -149,6 +149,8 @@ def _reply(services: Aduan, tracking_id: str, data: dict) -> None:
 
 
 def _complaints(services: Aduan) -> Iterator[str]:
+    from .webhooks import demo as webhooks_demo  # Kota Bandung's dashboard hears of the reports below
+    yield from webhooks_demo.subscribe(services)
     fresh = _submit(services, "pemkot-bandung", "Jalan berlubang di Jl. Soekarno-Hatta",
                     "Lubang besar di depan halte, sudah dua minggu belum diperbaiki dan membahayakan pengendara.",
                     "infrastruktur", location="Jl. Soekarno-Hatta, Bandung", latitude=-6.9402, longitude=107.6256,
@@ -202,6 +204,7 @@ def _complaints(services: Aduan) -> Iterator[str]:
     archived = _submit(services, "pemkot-bekasi", "Tes laporan", "Ini hanya percobaan aplikasi saja.", "lainnya")
     _complete(services, archived, {"action": "archive", "note": "Bukan pengaduan (uji coba)."})
     yield f"{archived}: diarsipkan"
+    yield from webhooks_demo.first_deliveries(services)
     yield from _second_version(services)
     yield from _regional_rules_and_plan(services)
     yield from _routing(services)

@@ -25,6 +25,7 @@ from ..tasks import queries as task_queries
 from ..tasks.service import Tasks
 from ..text import storable
 from ..throttle import Throttle
+from ..webhooks import events as hooks
 from . import attributes, statuses, views
 from .attachments import Upload
 from .attachments import check as check_attachments
@@ -153,6 +154,7 @@ class Complaints:
                                    data=file.data, created_at=now))
         audit.record(session, complaint.id, audit.CITIZEN, "submitted", now,
                      data={"type": new.type, "category": new.category, "channel": new.channel}, public=True)
+        hooks.submitted(session, self.progress.mail.base_url, complaint, now)  # (before any later event)
         self.progress.start(session, complaint)
         waiting = [t.due_at for t in task_queries.open_for_complaint(session, complaint.id) if t.due_at is not None]
         reporter.submitted(session, self.progress.mail, complaint, token, min(waiting) if waiting else None, now)

@@ -1,14 +1,26 @@
 """Delivering the outbox: the worker claims due messages, sends each, and records the outcome.
 
-* **Retries with backoff.** A refused connection, a timeout or a temporary SMTP error (4xx) puts the
-  message back with the next attempt after 1, 5, 15, 60 minutes, then every 4 hours, until
-  ``max_attempts``; a permanent error (5xx: no such mailbox) fails it at once.
-* **Never twice.** A message is claimed (``sending``) and that is committed before the first byte goes
-  out; the outcome is committed after. A worker that dies in between leaves it ``sending``: the next
-  run marks it ``interrupted`` once the claim is older than the lease, and does not send it again (the
-  server may have accepted it). ``aduan mail retry ID`` sends such a message again on purpose.
-  Several workers never claim the same message (a row lock skipped by the others on PostgreSQL, the
-  database's write lock on SQLite).
+Three channels share the one outbox: ``email`` (SMTP), ``webhook`` (the SMS/WhatsApp gateway) and ``hook``
+(a webhook subscriber's signed POST, :mod:`workflows.webhooks`). E-mail and the gateway are claimed when
+configured; subscribers' deliveries always (each row names its subscription, whose URL and secret are read
+with the claim).
+
+* **Retries with backoff.** A refused connection, a timeout or a temporary error (SMTP 4xx, HTTP 5xx, 408,
+  429) puts the message back with the next attempt after 1, 5, 15, 60 minutes, then every 4 hours, until
+  ``max_attempts``; a permanent error (SMTP 5xx: no such mailbox; HTTP 4xx) fails it at once. A
+  subscriber answering 410 Gone asked to stop: the delivery fails and the subscription is deactivated.
+* **Claimed before sending.** A message is claimed (``sending``) and that is committed before the first byte
+  goes out; the outcome is committed after, only if the claim is still this worker's. Several workers never
+  claim the same message (a row lock skipped by the others on PostgreSQL, the database's write lock on
+  SQLite).
+* **After a crash, per channel** (:data:`LEASE_POLICY`). A worker that dies mid-delivery leaves its message
+  ``sending``; once the claim is older than the lease the next run decides by channel:
+
+  - e-mail and the gateway: **at most once**. The message becomes ``interrupted`` and is not sent again by
+    itself (the server may have accepted it; a second reply code or follow-up is worse than a missing one).
+    ``aduan mail retry ID`` sends it again on purpose.
+  - webhook subscribers: **at least once**. The delivery goes back to ``pending`` (the lost attempt counted)
+    and is sent again with the same ``X-Aduan-Delivery`` key, which the receiver uses to drop a copy.
 """
 from __future__ import annotations
 
@@ -31,6 +43,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..db import transaction
+from ..webhooks import signing, subscriptions
+from ..webhooks.events import CHANNEL as HOOK
+from ..webhooks.models import WebhookSubscription
 from .models import FAILED, INTERRUPTED, PENDING, SENDING, SENT, OutboxMessage
 from .outbox import MailSettings
 
@@ -38,7 +53,14 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), ti
 LATER = timedelta(hours=4)
 LEASE = timedelta(minutes=10)  # longer than any delivery (the SMTP timeout is 30 s)
 TIMEOUT = 30
+HOOK_TIMEOUT = 10  # a subscriber's answer (a slow one must not hold up the reporters' mail for long)
 BATCH = 20  # messages claimed per run (each send waits at most TIMEOUT; every claim is renewed before it)
+AT_MOST_ONCE, AT_LEAST_ONCE = "at_most_once", "at_least_once"
+# What a claim that outlived its lease (the worker died while delivering) becomes, by channel.
+LEASE_POLICY = {"email": AT_MOST_ONCE, "webhook": AT_MOST_ONCE, HOOK: AT_LEAST_ONCE}
+REFUSED, NO_ANSWER = "connection refused", "no answer in time"
+INTERRUPTED_ERROR = "the worker stopped while delivering; not sent again"
+REQUEUED_ERROR = "the worker stopped while delivering; sent again (the receiver drops a copy by its key)"
 
 
 class TemporaryFailure(Exception):
@@ -49,12 +71,17 @@ class PermanentFailure(Exception):
     """Trying again cannot help."""
 
 
+class Gone(PermanentFailure):
+    """A webhook subscriber answered 410 Gone: it asks to get nothing more."""
+
+
 @dataclass
 class DeliveryResult:
     sent: int = 0
     retried: int = 0
     failed: int = 0
     interrupted: int = 0
+    requeued: int = 0  # at-least-once deliveries whose worker died, put back to be sent again
 
 
 def backoff(attempts: int) -> timedelta:
@@ -63,43 +90,59 @@ def backoff(attempts: int) -> timedelta:
 
 def deliver_due(sessions: sessionmaker[Session], settings: MailSettings, now: datetime,
                 send: Callable[[OutboxMessage], None] | None = None, batch: int = BATCH) -> DeliveryResult:
-    """One run of the worker: mark interrupted deliveries, claim what is due, send it, record each outcome."""
+    """One run of the worker: settle lost claims, claim what is due, send it, record each outcome."""
     send = send or Transport(settings)
     result = DeliveryResult()
-    with transaction(sessions) as db:
-        result.interrupted = db.execute(
-            update(OutboxMessage).where(OutboxMessage.status == SENDING, OutboxMessage.claimed_at < now - LEASE)
-            .values(status=INTERRUPTED, last_error="the worker stopped while delivering; not sent again")).rowcount
+    result.interrupted, result.requeued, result.failed = _settle_lost_claims(sessions, settings, now)
     claimed = _claim(sessions, settings, now, batch)
     started = time.monotonic()
     for message in claimed:
         # The claim is renewed just before each send: a batch of slow servers must not outlive its lease
-        # (another worker would take the rest for interrupted); one it lost is left alone.
-        if not _renew(sessions, message.id, now + timedelta(seconds=time.monotonic() - started)):
+        # (another worker would settle the rest as lost); one it lost is left alone.
+        claim = _renew(sessions, message.id, now + timedelta(seconds=time.monotonic() - started))
+        if claim is None:
             continue
         try:
             send(message)
         except PermanentFailure as exc:
-            _finish(sessions, message.id, FAILED, now, str(exc))
+            _finish(sessions, message.id, claim, FAILED, now, str(exc), message.attempts + 1)
+            if isinstance(exc, Gone) and message.subscription_id is not None:
+                _stop_subscription(sessions, message.subscription_id, now)
             result.failed += 1
         except TemporaryFailure as exc:
             attempts = message.attempts + 1
             if attempts >= settings.max_attempts:
-                _finish(sessions, message.id, FAILED, now, str(exc), attempts)
+                _finish(sessions, message.id, claim, FAILED, now, str(exc), attempts)
                 result.failed += 1
             else:
-                _finish(sessions, message.id, PENDING, now, str(exc), attempts, now + backoff(attempts))
+                _finish(sessions, message.id, claim, PENDING, now, str(exc), attempts, now + backoff(attempts))
                 result.retried += 1
         else:
-            _finish(sessions, message.id, SENT, now, None, message.attempts + 1)
+            _finish(sessions, message.id, claim, SENT, now, None, message.attempts + 1)
             result.sent += 1
     return result
 
 
+def _settle_lost_claims(sessions: sessionmaker[Session], settings: MailSettings,
+                        now: datetime) -> tuple[int, int, int]:
+    """Claims older than the lease, by channel: at most once -> interrupted; at least once -> pending
+    again now (the lost attempt counted; out of attempts -> failed). Returns the three counts."""
+    lost = (OutboxMessage.status == SENDING) & (OutboxMessage.claimed_at < now - LEASE)
+    again = [c for c, policy in LEASE_POLICY.items() if policy == AT_LEAST_ONCE]
+    with transaction(sessions) as db:
+        interrupted = db.execute(update(OutboxMessage).where(lost, OutboxMessage.channel.not_in(again))
+                                 .values(status=INTERRUPTED, last_error=INTERRUPTED_ERROR)).rowcount
+        gave_up = db.execute(update(OutboxMessage).where(
+            lost, OutboxMessage.channel.in_(again), OutboxMessage.attempts + 1 >= settings.max_attempts)
+            .values(status=FAILED, attempts=OutboxMessage.attempts + 1, last_error=REQUEUED_ERROR)).rowcount
+        requeued = db.execute(update(OutboxMessage).where(lost, OutboxMessage.channel.in_(again))
+                              .values(status=PENDING, next_attempt_at=now, attempts=OutboxMessage.attempts + 1,
+                                      last_error=REQUEUED_ERROR)).rowcount
+    return interrupted, requeued, gave_up
+
+
 def _claim(sessions: sessionmaker[Session], settings: MailSettings, now: datetime, batch: int) -> list[OutboxMessage]:
-    channels = [c for c, on in (("email", settings.smtp_host), ("webhook", settings.webhook_url)) if on]
-    if not channels:
-        return []
+    channels = [c for c, on in (("email", settings.smtp_host), ("webhook", settings.webhook_url), (HOOK, True)) if on]
     with transaction(sessions) as db:
         if db.get_bind().dialect.name == "sqlite":  # take the write lock first: a second worker waits
             db.execute(update(OutboxMessage).where(OutboxMessage.id == -1).values(status=PENDING))
@@ -110,19 +153,28 @@ def _claim(sessions: sessionmaker[Session], settings: MailSettings, now: datetim
             .with_for_update(skip_locked=True)))
         for row in rows:
             row.status, row.claimed_at = SENDING, now
+        subscription_ids = {row.subscription_id for row in rows if row.subscription_id is not None}
+        if subscription_ids:  # into the session, so each row's subscription is there when detached
+            list(db.scalars(select(WebhookSubscription).where(WebhookSubscription.id.in_(subscription_ids))))
+            for row in rows:
+                _ = row.subscription
         db.flush()
         db.expunge_all()
     return rows
 
 
-def _renew(sessions: sessionmaker[Session], message_id: int, at: datetime) -> bool:
+def _renew(sessions: sessionmaker[Session], message_id: int, at: datetime) -> datetime | None:
+    """The claim, renewed to ``at``; None when it is no longer this worker's."""
     with transaction(sessions) as db:
-        return db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == SENDING)
-                          .values(claimed_at=at)).rowcount == 1
+        renewed = db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == SENDING)
+                             .values(claimed_at=at)).rowcount == 1
+    return at if renewed else None
 
 
-def _finish(sessions: sessionmaker[Session], message_id: int, status: str, now: datetime, error: str | None,
-            attempts: int | None = None, next_at: datetime | None = None) -> None:
+def _finish(sessions: sessionmaker[Session], message_id: int, claim: datetime, status: str, now: datetime,
+            error: str | None, attempts: int | None = None, next_at: datetime | None = None) -> None:
+    """Record the outcome, unless the claim was lost meanwhile (settled by another worker, perhaps claimed
+    again: its outcome is that worker's to write)."""
     values: dict = {"status": status, "last_error": error[:500] if error else None}
     if attempts is not None:
         values["attempts"] = attempts
@@ -131,8 +183,13 @@ def _finish(sessions: sessionmaker[Session], message_id: int, status: str, now: 
     if next_at is not None:
         values["next_attempt_at"] = next_at
     with transaction(sessions) as db:
-        db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == SENDING)
-                   .values(**values))
+        db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == SENDING,
+                                               OutboxMessage.claimed_at == claim).values(**values))
+
+
+def _stop_subscription(sessions: sessionmaker[Session], subscription_id: int, now: datetime) -> None:
+    with transaction(sessions) as db:
+        subscriptions.stop(db, subscription_id, now, subscriptions.GONE)
 
 
 def retry(session: Session, message_id: int, now: datetime) -> OutboxMessage | None:
@@ -145,16 +202,21 @@ def retry(session: Session, message_id: int, now: datetime) -> OutboxMessage | N
 
 
 class Transport:
-    """Sends one outbox message: e-mail over SMTP, or a signed JSON POST to the gateway."""
+    """Sends one outbox message: e-mail over SMTP, a signed JSON POST to the gateway, or a webhook
+    subscriber's signed event. ``wall``: the real time a request is signed at (a receiver compares it with
+    its own clock, so never the demo's moved clock)."""
 
-    def __init__(self, settings: MailSettings):
+    def __init__(self, settings: MailSettings, wall: Callable[[], float] = time.time):
         self.settings = settings
+        self.wall = wall
 
     def __call__(self, message: OutboxMessage) -> None:
         if message.channel == "email":
             self.email(message)
         elif message.channel == "webhook":
             self.webhook(message)
+        elif message.channel == HOOK:
+            self.hook(message)
         else:
             raise PermanentFailure(f"unknown channel {message.channel}")
 
@@ -194,18 +256,64 @@ class Transport:
                            "language": message.language, "subject": message.subject, "text": message.body},
                           ensure_ascii=False).encode("utf-8")
         signature = hmac.new((s.webhook_secret or "").encode(), body, hashlib.sha256).hexdigest()
-        request = urllib.request.Request(s.webhook_url or "", data=body, method="POST", headers={
-            "Content-Type": "application/json", "X-Aduan-Signature": f"sha256={signature}",
-            "X-Aduan-Delivery": str(message.id)})
-        try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 (configured URL)
-                response.read(1024)
-        except urllib.error.HTTPError as exc:
-            if 400 <= exc.code < 500 and exc.code not in (408, 429):
-                raise PermanentFailure(f"HTTP {exc.code}") from exc
-            raise TemporaryFailure(f"HTTP {exc.code}") from exc
-        except (OSError, socket.timeout) as exc:
-            raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
+        _post(s.webhook_url or "", body, {"X-Aduan-Signature": f"sha256={signature}",
+                                          "X-Aduan-Delivery": str(message.id)}, TIMEOUT)
+
+    def hook(self, message: OutboxMessage) -> None:
+        """A subscriber's event: the stored body, signed now with its secret over ``<timestamp>.<body>``."""
+        subscription = message.subscription
+        if subscription is None or not subscription.active:
+            raise PermanentFailure(subscriptions.STOPPED)
+        body = message.body.encode("utf-8")
+        timestamp = int(self.wall())
+        _post(subscription.url, body, {
+            "X-Aduan-Event": message.kind, "X-Aduan-Delivery": message.event_id or str(message.id),
+            "X-Aduan-Timestamp": str(timestamp),
+            "X-Aduan-Signature": signing.signature(subscription.secret, timestamp, body),
+            "User-Agent": "Aduan-Webhooks/1"}, HOOK_TIMEOUT)
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is answered as it came (an error below): a POST is never re-sent elsewhere."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: PLR0913
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
+def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> None:
+    """POST JSON; 2xx is delivered. 410: gone; other 3xx/4xx (but 408, 429): permanent; the rest: temporary."""
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Type": "application/json", **headers})
+    try:
+        with _OPENER.open(request, timeout=timeout) as response:  # noqa: S310 (a configured http(s) URL)
+            response.read(1024)
+    except urllib.error.HTTPError as exc:
+        detail = _answer(exc)
+        if exc.code == 410:
+            raise Gone(f"HTTP 410{detail}") from exc
+        if 300 <= exc.code < 500 and exc.code not in (408, 429):
+            raise PermanentFailure(f"HTTP {exc.code}{detail}") from exc
+        raise TemporaryFailure(f"HTTP {exc.code}{detail}") from exc
+    except (OSError, socket.timeout) as exc:  # refused, unreachable, timeout, dropped (URLError is an OSError)
+        reason = getattr(exc, "reason", None) or exc
+        if isinstance(reason, ConnectionRefusedError):
+            raise TemporaryFailure(REFUSED) from exc
+        if isinstance(reason, TimeoutError):  # (socket.timeout is TimeoutError)
+            raise TemporaryFailure(NO_ANSWER) from exc
+        raise TemporaryFailure(f"{type(reason).__name__}: {reason}") from exc
+
+
+def _answer(exc: urllib.error.HTTPError) -> str:
+    """The start of what the receiver said, for the operator (on one line)."""
+    try:
+        text = exc.read(200).decode("utf-8", "replace")
+    except OSError:
+        return ""
+    text = " ".join(text.split())
+    return f": {text}" if text else ""
 
 
 def listed(session: Session, status: str | None = None, limit: int = 20) -> list[OutboxMessage]:

@@ -4,15 +4,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..orm import Base, utcnow
+from ..webhooks.models import WebhookSubscription
 
 PENDING = "pending"          # waiting for its next attempt
 SENDING = "sending"          # claimed by a worker; it is being delivered now
 SENT = "sent"
 FAILED = "failed"            # gave up after the last retry
-INTERRUPTED = "interrupted"  # a worker died while delivering: maybe delivered, so not sent again by itself
+INTERRUPTED = "interrupted"  # a worker died while delivering an e-mail: maybe delivered, so not sent again
+# by itself (a webhook delivery goes back to pending instead: its receiver drops a copy by its key)
 
 
 class OutboxMessage(Base):
@@ -37,3 +39,5 @@ class OutboxMessage(Base):
     # receiver sees on every attempt of this delivery.
     subscription_id: Mapped[int | None] = mapped_column(ForeignKey("webhook_subscriptions.id"), index=True)
     event_id: Mapped[str | None] = mapped_column(String(40), unique=True)
+    # (read with the row when the worker claims it: the URL and the secret that signs)
+    subscription: Mapped[WebhookSubscription | None] = relationship()

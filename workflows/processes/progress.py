@@ -31,6 +31,7 @@ from ..sla.models import Deadline
 from ..sla.policy import SlaPolicy
 from ..tasks import projection
 from ..tasks.models import HumanTask
+from ..webhooks import events as hooks
 from .models import ProcessInstance
 from .registry import NATIONAL_SOP, Registry
 
@@ -97,6 +98,7 @@ class Progress:
         if instance.completed and complaint.closed_at is None:
             complaint.closed_at = now
             outcome = self.engine.final_properties(workflow).get("outcome")
+            hooks.closed(session, self.mail.base_url, complaint, outcome, now)
         if not new:  # (a new complaint's reporter hears of it from Complaints.submit, with the code)
             waiting = [t.due_at for t in tasks if t.role == PELAPOR and t.due_at is not None]
             reporter.progressed(session, self.mail, complaint, old_status, data, min(waiting) if waiting else None,
@@ -119,8 +121,11 @@ class Progress:
         now = at or self.clock()
         audit.record(session, complaint.id, actor, "status_changed", now,
                      data={"from": complaint.status, "to": status}, public=True)
-        milestones.record(session, self.policy, complaint, complaint.status, status, now)
+        old, undecided = complaint.status, complaint.verified_at is None
+        milestones.record(session, self.policy, complaint, old, status, now)
         complaint.status = status
+        hooks.status_changed(session, self.mail.base_url, complaint, old, status,
+                             first_decision=undecided and complaint.verified_at is not None, now=now)
 
     def fire_timers(self, session: Session, complaint: Complaint, instance: ProcessInstance,
                     firing: Deadline | None = None, fired_at: datetime | None = None) -> StepResult:

@@ -20,6 +20,7 @@ from ..processes.models import ProcessInstance
 from ..processes.progress import Progress
 from ..tasks.models import HumanTask
 from ..tasks.projection import OPEN
+from ..webhooks import events as hooks
 from . import deadlines, escalations
 from .models import Deadline
 
@@ -81,6 +82,7 @@ class Timekeeper:
             return
         if deadlines.on_officer_step(late) and late.state == OPEN:
             escalations.breach(session, self.policy, complaint, late, row, now)
+            hooks.breached(session, self.progress.mail.base_url, complaint, row.step, row.due_at, now)
 
     @staticmethod
     def _remind(session: Session, row: Deadline, complaint: Complaint, now: datetime) -> None:
