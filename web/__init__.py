@@ -12,6 +12,7 @@ from workflows.service import Aduan
 
 from . import config, errors, i18n, open311, pages
 from .api import (
+    apikeys,
     auth,
     complaints,
     history,
@@ -54,7 +55,7 @@ def create_app(overrides: dict[str, Any] | None = None, services: Aduan | None =
     api = AduanApi(app)
     for blueprint in (auth.blp, history.blp, complaints.blp, complaints.officer_blp, tasks.blp, notifications.blp,
                       reference.blp, users.blp, monev.blp, processes.blp, rules.blp, plans.blp, routing.blp,
-                      search.blp, replays.blp, open311.blp, webhooks.blp):
+                      search.blp, replays.blp, apikeys.blp, open311.blp, webhooks.blp):
         api.register_blueprint(blueprint)
     pages.init_app(app)
     errors.init_app(app)

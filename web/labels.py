@@ -95,6 +95,18 @@ ACTION = {
 }
 
 
+# The built-in channels a report arrives through (an API key's channel is shown by the key's name): in a
+# sentence ("Received via the website") and as a name (monev's reports per channel).
+CHANNEL = {
+    "web": _l("the website"),
+    "import": _l("a data import"),
+}
+CHANNEL_NAME = {
+    "web": _l("Website"),
+    "import": _l("Data import"),
+}
+
+
 def label(table: dict, code: str | None) -> str:
     if code is None:
         return ""

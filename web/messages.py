@@ -330,3 +330,25 @@ for _text in (
     "Not a valid list.",
 ):
     MESSAGES[_text] = (lambda t: lambda: _(t))(_text)
+
+# API keys (workflows.apikeys)
+FIELD_MESSAGES.update({
+    "bad_channel": lambda p: _("2 to 20 characters: lower-case letters, digits, - or _, starting with a letter or "
+                               "digit (e.g. sms1708)."),
+    "reserved_channel": lambda p: _("%(channels)s are built-in channels; choose another name.",
+                                    channels=", ".join(p.get("channels", []))),
+    "channel_elsewhere": lambda p: _("This channel belongs to a key outside your scope; choose another."),
+    "national_scope": lambda p: _("A key without regions or instansi files anywhere: only the Admin Nasional makes "
+                                  "one. Choose at least one region or instansi."),
+    "too_many_items": lambda p: _("At most %(max)s.", max=p.get("max")),
+})
+for _text in (
+    "you do not manage API keys",
+    "API key not found",
+    "this API key is outside your scope",
+    "this API key is already revoked",
+    "the key's scope reaches beyond yours",
+    "unknown or revoked API key",
+    "too many requests with this API key; try again later",
+):
+    MESSAGES[_text] = (lambda t: lambda: _(t))(_text)

@@ -703,6 +703,16 @@ class MonevRowOut(Schema):
     figures = fields.Nested(MonevFiguresOut)
 
 
+class MonevChannelOut(Schema):
+    channel = fields.String(metadata={"description": "web (the site and this API), import (history), or an API "
+                                                    "key's channel"})
+    name = fields.String(allow_none=True, metadata={"description": "an API key's channel: the key's name"})
+    received = fields.Integer(metadata={"description": "reports received through it in the period"})
+    share = fields.Float(allow_none=True, metadata={"description": "of all reports in the period, 0..1"})
+    months = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                         metadata={"description": "reports per month of arrival (YYYY-MM)"})
+
+
 class MonevOut(Schema):
     start = fields.Date(data_key="from")
     end = fields.Date(data_key="to")
@@ -715,6 +725,8 @@ class MonevOut(Schema):
     by_instansi = fields.List(fields.Nested(MonevRowOut), data_key="instansi")
     by_month = fields.List(fields.Nested(MonevRowOut), data_key="months")
     lagging = fields.List(fields.Nested(MonevRowOut))
+    by_channel = fields.List(fields.Nested(MonevChannelOut), data_key="channels",
+                             metadata={"description": "reports per channel, most first"})
 
 
 class CategoryOut(Schema):

@@ -208,6 +208,8 @@ def _complaints(services: Aduan) -> Iterator[str]:
     yield from _second_version(services)
     yield from _regional_rules_and_plan(services)
     yield from _routing(services)
+    from . import demo_apikeys  # the keys first: the history carries their channels
+    yield from demo_apikeys.seed(services)
     yield from _history(services)
     from . import demo_whatif  # after the history: it is what the risk and the replays read
     yield from demo_whatif.seed(services)
@@ -330,7 +332,8 @@ def _history(services: Aduan) -> Iterator[str]:
     unit and the replay a year to replay."""
     from .history import importer
     from .history.rows import RawRow
-    rows = [RawRow(n, fields) for n, fields in enumerate(history_rows(services), 1)]
+    from .demo_apikeys import with_channels
+    rows = [RawRow(n, fields) for n, fields in enumerate(with_channels(history_rows(services), services.clock()), 1)]
     result = importer.import_rows(services.sessions, services.registry, services.policy, rows, services.clock(),
                                   source="demo")
     if result.rejected:

@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 from .. import labels
 from . import (
+    apikeys,
     auth,
     category_fields,
     complaints,
@@ -39,7 +40,7 @@ from .common import (
 
 csrf = CSRFProtect()
 BLUEPRINTS = (public.bp, auth.bp, tasks.bp, complaints.bp, users.bp, notifications.bp, monev.bp, designer.bp,
-              rules.bp, plans.bp, routing.bp, search.bp, replay.bp,
+              rules.bp, plans.bp, routing.bp, search.bp, replay.bp, apikeys.bp,
               category_fields.bp)
 BODY_LIMITS = {"pages_public.report": public.REPORT_BODY_LIMIT, "pages_public.reply": public.REPORT_BODY_LIMIT,
                "pages_tasks.complete": public.REPORT_BODY_LIMIT}  # (answers with photos)

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -96,11 +96,21 @@ def count_request(session: Session, key: ApiKey, now: datetime) -> None:
         return
     exists = session.scalar(select(row.c.requests).where(row.c.api_key_id == key.id, row.c.window_start == start))
     if exists is not None:
-        retry = max(1, int((start + WINDOW - now).total_seconds() + 0.999))
-        raise TooManyAttempts(RATE_MESSAGE, retry_after=retry)
+        raise TooManyAttempts(RATE_MESSAGE, retry_after=_retry_after(start, now))
     try:
         with session.begin_nested():
             session.execute(row.insert().values(api_key_id=key.id, window_start=start, requests=1))
-    except IntegrityError:  # another process opened the window first: count in it
-        session.execute(update(row).where(row.c.api_key_id == key.id, row.c.window_start == start)
-                        .values(requests=row.c.requests + 1))
+    except IntegrityError:  # another process opened the window first: count in it (within the rate)
+        counted = session.execute(update(row).where(row.c.api_key_id == key.id, row.c.window_start == start,
+                                                    row.c.requests < key.rate_per_minute)
+                                  .values(requests=row.c.requests + 1)).rowcount
+        if not counted:
+            raise TooManyAttempts(RATE_MESSAGE, retry_after=_retry_after(start, now)) from None
+        return
+    # The first request of a minute: the key's earlier windows count for nothing any more.
+    session.execute(delete(row).where(row.c.api_key_id == key.id, row.c.window_start < start))
+
+
+def _retry_after(start: datetime, now: datetime) -> int:
+    """Whole seconds until the next minute's window opens (at least 1)."""
+    return max(1, int((start + WINDOW - now).total_seconds() + 0.999))

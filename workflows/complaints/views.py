@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ..accounts.models import User
 from ..accounts.roles import PELAPOR
 from ..accounts.scope import may_see_reporter, task_visible_to
+from ..apikeys import channels
 from ..audit import AuditEvent
 from ..org.models import Instansi, Region, Unit
 from ..processes.registry import Registry
@@ -116,6 +117,7 @@ def officer_view(session: Session, registry: Registry, complaint: Complaint, use
         "attachments": [{"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
                          "task_name": a.task_name} for a in attachments(session, complaint)],
         "latitude": complaint.latitude, "longitude": complaint.longitude,
+        "channel": {"code": complaint.channel, "name": channels.names(session, [complaint.channel]).get(complaint.channel)},
         "timeline": timeline(session, registry, complaint, public=False, hide_content=False),
     }
 
@@ -134,10 +136,15 @@ def timeline(session: Session, registry: Registry, complaint: Complaint, public:
     events = list(session.scalars(stmt))
     shown = _public_fields(session, registry, complaint) if public else {}
     names = _names(session, events, shown) if public else _officer_names(session, events)
+    arrived = [e.data.get("channel") for e in events if e.action == "submitted"]
+    channel_names = channels.names(session, [c for c in arrived if isinstance(c, str)])
     entries = []
     for event in events:
         data = _public_data(event, shown, names, hide_content) if public else dict(event.data)
         entry = {"at": event.at, "action": event.action, "task": event.task_name, "data": data}
+        code = event.data.get("channel") if event.action == "submitted" else None
+        if isinstance(code, str):  # the channel it arrived through, in words on the pages
+            entry["channel"] = {"code": code, "name": channel_names.get(code)}
         if not public:  # the audit trail keeps the data as recorded; ``display`` is how a page reads it
             entry.update(id=event.id, actor_kind=event.actor_kind, actor_id=event.actor_id,
                          actor=event.actor_label, display=_officer_data(event, names))

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.forms import FormInvalid, validate
 
+from ..apikeys import channels
 from ..complaints import statuses
 from ..complaints.models import Category
 from ..db import transaction
@@ -73,6 +74,7 @@ class Record:
     steps: list[Step]
     outcome: str
     closed_at: datetime | None  # given; None: the last step's moment (auto-closed: the reply limit)
+    channel: str = channels.IMPORT  # how it reached the other system (sms1708, ...); default: the import itself
 
 
 @dataclass(frozen=True)
@@ -163,12 +165,15 @@ def parse(raw: RawRow, lookups: Lookups) -> Record:
         raise Reject(f"a time in the future ({max(last, closed_at or last).isoformat()}): only the past can be imported")
     if closed_at is not None and closed_at < last:
         raise Reject(f"closed_at {closed_at.isoformat()} is before the last step ({last.isoformat()})")
+    channel = _text(f, "channel", max_len=20) or channels.IMPORT
+    if not channels.is_channel(channel):
+        raise Reject(f"bad channel {channel!r} (2 to 20 lower-case letters, digits, - or _, e.g. sms1708)")
     title = _text(f, "title", max_len=200) or f"Laporan {external_id}"
     return Record(line=raw.line, external_id=external_id, received_at=received, region_id=region_id,
                   instansi_id=instansi_id, unit_id=unit_id, category=category, type=kind, title=title,
                   description=_text(f, "description", max_len=20000) or title,
                   location=_text(f, "location", max_len=300), reporter_name=_text(f, "reporter_name", max_len=200),
-                  tier=tier, steps=steps, outcome=outcome, closed_at=closed_at)
+                  tier=tier, steps=steps, outcome=outcome, closed_at=closed_at, channel=channel)
 
 
 def _flat_steps(f: dict[str, Any]) -> list[dict[str, Any]]:

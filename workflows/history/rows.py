@@ -14,7 +14,7 @@ from typing import Any
 
 # The CSV columns (docs/import.md); the JSON objects take the same names.
 COMPLAINT_COLUMNS = ("external_id", "received_at", "region", "instansi", "category", "type", "title", "description",
-                     "location", "reporter_name", "tier", "unit")
+                     "location", "reporter_name", "tier", "unit", "channel")
 STEP_COLUMNS = ("verify_started", "verify_done", "verify_action", "verify_note", "follow_up_started",
                 "follow_up_done", "follow_up_text", "reporter_response_done", "satisfied", "rating", "comment",
                 "closed_at")

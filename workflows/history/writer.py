@@ -37,7 +37,6 @@ from .importer import ARCHIVED, AUTO_CLOSED, CLOSED, Lookups, Record
 from .models import ImportedComplaint
 from .templates import finished_states
 
-CHANNEL = "import"
 CHUNK = 500  # records per bulk statement
 SLA_STEP = {importer.VERIFY: VERIFY, importer.FOLLOW_UP: FOLLOW_UP, importer.REPORTER_RESPONSE: REPORTER_REPLY}
 ROLE_LABEL = {"admin_instansi": "Admin Instansi", "admin_koordinator": "Admin Koordinator",
@@ -92,7 +91,7 @@ def plan(record: Record, policy: SlaPolicy, diagram: Diagram, province_id: int) 
     received = record.received_at
     c: dict[str, Any] = {
         "type": record.type, "category": record.category, "title": record.title,
-        "description": record.description, "location": record.location, "channel": CHANNEL,
+        "description": record.description, "location": record.location, "channel": record.channel,
         "region_id": record.region_id, "instansi_id": record.instansi_id, "unit_id": None,
         "status": statuses.BELUM_DIPROSES, "anonymous": record.reporter_name is None, "confidential": False,
         "tier": None, "rating": None, "created_at": received, "received_on": received.astimezone(cal.zone).date(),
@@ -135,7 +134,7 @@ def plan(record: Record, policy: SlaPolicy, diagram: Diagram, province_id: int) 
               public=True)
 
     event("citizen", "Pelapor", "submitted", received,
-          data={"type": record.type, "category": record.category, "channel": CHANNEL}, public=True)
+          data={"type": record.type, "category": record.category, "channel": record.channel}, public=True)
     created, remaining, closed_at = received, None, None
     for step in record.steps:
         name, role, title = step.name, diagram.roles[step.name], diagram.titles[step.name]

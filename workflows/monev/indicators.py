@@ -27,10 +27,11 @@ from sla.calendar import WorkingHours
 from ..accounts.models import User
 from ..accounts.roles import ADMIN_INSTANSI, ADMIN_KOORDINATOR, ADMIN_TIER
 from ..accounts.scope import instansi_filter
+from ..apikeys import channels
 from ..errors import Forbidden, Invalid
 from ..org.models import Instansi, Region
 from ..orm import find
-from .models import COUNTS, SUMS, MonevDaily
+from .models import COUNTS, SUMS, MonevChannel, MonevDaily
 from .rollup import last_refreshed
 
 FIELDS = COUNTS + SUMS
@@ -138,6 +139,16 @@ class Row:
 
 
 @dataclass
+class ChannelRow:
+    """Reports that arrived through one channel: in the period and per month of arrival."""
+    channel: str
+    name: str | None  # an API key's channel: the key's name; built-in (web, import) or unknown: None
+    received: int
+    share: float | None
+    months: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
 class Report:
     start: date
     end: date
@@ -150,6 +161,7 @@ class Report:
     refreshed_at: datetime | None
     province_id: int | None = None
     instansi_id: int | None = None
+    by_channel: list[ChannelRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -190,7 +202,8 @@ def report(session: Session, user: User, query: Query, now: datetime, target: fl
                   by_province=sorted(provinces.values(), key=lambda r: r.name),
                   by_month=months, lagging=_lagging(by_instansi, target, targets or {}),
                   refreshed_at=last_refreshed(session), province_id=query.province_id,
-                  instansi_id=query.instansi_id)
+                  instansi_id=query.instansi_id,
+                  by_channel=_channels(session, query, scope, user, totals.received, months))
 
 
 def sort_rows(rows: list[Row], by: str, descending: bool = True) -> list[Row]:
@@ -275,6 +288,34 @@ def _months(session: Session, query: Query, scope, user: User) -> list[Row]:
         key = f"{day:%Y-%m}"
         months.setdefault(key, Figures()).add(Figures(dict(zip(FIELDS, (int(s) for s in sums)))))
     return [Row(key, key, figures) for key, figures in sorted(months.items())]
+
+
+def _channels(session: Session, query: Query, scope, user: User, received: int, months: list[Row]) -> list[ChannelRow]:
+    """Reports per channel, most first: the keyed and imported ones summed per day and channel from
+    ``monev_channels`` (one grouped query), the website's the rest of each month's reports."""
+    stmt = (select(MonevChannel.day, MonevChannel.channel, func.sum(MonevChannel.received))
+            .where(MonevChannel.day >= query.start, MonevChannel.day <= query.end)
+            .group_by(MonevChannel.day, MonevChannel.channel))
+    if user.role in (ADMIN_INSTANSI, ADMIN_KOORDINATOR) or query.province_id is not None \
+            or query.instansi_id is not None:
+        stmt = stmt.where(MonevChannel.instansi_id.in_(list(scope)))
+    rows: dict[str, ChannelRow] = {}
+    for day, code, count in session.execute(stmt):
+        row = rows.setdefault(code, ChannelRow(code, None, 0, None))
+        row.received += int(count)
+        key = f"{day:%Y-%m}"
+        row.months[key] = row.months.get(key, 0) + int(count)
+    web = ChannelRow(channels.WEB, None, max(0, received - sum(r.received for r in rows.values())), None)
+    for month in months:
+        web.months[str(month.key)] = max(0, month.figures.received - sum(r.months.get(str(month.key), 0)
+                                                                         for r in rows.values()))
+    if web.received > 0:
+        rows[channels.WEB] = web
+    names = channels.names(session, rows)
+    for row in rows.values():
+        row.name = names.get(row.channel)
+        row.share = _share(row.received, received)
+    return sorted(rows.values(), key=lambda r: (-r.received, r.channel))
 
 
 def _accounts(session: Session, scope, figures: dict[int, Figures], now: datetime) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index
+from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..orm import Base
@@ -43,6 +43,18 @@ class MonevDaily(Base):
     rated_puas: Mapped[int] = mapped_column(default=0)
     rated_cukup_puas: Mapped[int] = mapped_column(default=0)
     rated_tidak_puas: Mapped[int] = mapped_column(default=0)
+
+
+class MonevChannel(Base):
+    """How many of the reports an instansi received on one day came through one channel: every channel
+    but the website's (``web``), whose count is the day's ``monev_daily.received`` less these; so a
+    system where everything arrives through the website keeps no rows here."""
+    __tablename__ = "monev_channels"
+    __table_args__ = (Index("ix_monev_channels_instansi_day", "instansi_id", "day"),)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    received: Mapped[int] = mapped_column(default=0)
 
 
 class MonevState(Base):

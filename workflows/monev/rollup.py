@@ -21,10 +21,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..apikeys.channels import WEB
 from ..complaints import statuses
 from ..complaints.models import Complaint
 from ..db import transaction
-from .models import MonevDaily, MonevStale, MonevState
+from .models import MonevChannel, MonevDaily, MonevStale, MonevState
 
 OVERLAP = timedelta(minutes=2)
 BATCH = 400  # (day, instansi) pairs per statement
@@ -123,7 +124,9 @@ def last_refreshed(session: Session) -> datetime | None:
 def _rebuild_all(db: Session) -> RefreshResult:
     db.execute(delete(MonevStale))
     db.execute(delete(MonevDaily))
+    db.execute(delete(MonevChannel))
     db.execute(_insert(None))
+    db.execute(_insert_channels(None))
     return RefreshResult(full=True, pairs=db.scalar(select(func.count()).select_from(MonevDaily)) or 0)
 
 
@@ -131,6 +134,8 @@ def _rebuild(db: Session, pairs: Sequence[tuple[date, int]]) -> None:
     for batch in _batches(pairs):
         db.execute(delete(MonevDaily).where(tuple_(MonevDaily.day, MonevDaily.instansi_id).in_(batch)))
         db.execute(_insert(batch))
+        db.execute(delete(MonevChannel).where(tuple_(MonevChannel.day, MonevChannel.instansi_id).in_(batch)))
+        db.execute(_insert_channels(batch))
 
 
 def _insert(pairs: Sequence[tuple[date, int]] | None):
@@ -141,6 +146,16 @@ def _insert(pairs: Sequence[tuple[date, int]] | None):
     query = query.group_by(_c.received_on, _c.instansi_id)
     names = ["day", "instansi_id", *_COLUMNS]
     return insert(MonevDaily).from_select(names, query)
+
+
+def _insert_channels(pairs: Sequence[tuple[date, int]] | None):
+    """The same (day, instansi) counted per channel, the website's left out (the day's total less the rest)."""
+    query = select(_c.received_on, _c.instansi_id, _c.channel, func.count()).where(
+        _c.instansi_id.is_not(None), _c.channel != WEB)
+    if pairs is not None:
+        query = query.where(tuple_(_c.received_on, _c.instansi_id).in_(pairs))
+    query = query.group_by(_c.received_on, _c.instansi_id, _c.channel)
+    return insert(MonevChannel).from_select(["day", "instansi_id", "channel", "received"], query)
 
 
 def _batches(items: Sequence, size: int = BATCH) -> Iterable[list]:

@@ -1,0 +1,73 @@
+"""API keys for integrating systems: list, create (the key shown once), revoke. For the admin tier, in
+its scope (workflows/apikeys/manage.py). A revoked key stays in the list (the reports it filed keep its
+channel), so revoking is ``POST /api/api-keys/<id>/revoke``, not DELETE."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from workflows.apikeys import manage
+
+from ..apikey_schemas import ApiKeyCreatedOut, ApiKeyIn, ApiKeyOut
+from ..context import current_user, services, unit_of_work
+from ..schemas import ErrorOut
+
+blp = Blueprint("api_keys", __name__, url_prefix="/api/api-keys",
+                description="API keys for systems that file reports (Open311): scoped, hashed, rate-limited")
+
+NO_STORE = {"Cache-Control": "no-store"}  # the answer holds a secret
+
+
+@blp.route("")
+class ApiKeyList(MethodView):
+    @blp.response(200, ApiKeyOut(many=True))
+    @blp.alt_response(401, schema=ErrorOut, description="Not logged in")
+    @blp.alt_response(403, schema=ErrorOut, description="Not an admin (liaison officers manage no keys)")
+    def get(self):
+        """The keys the caller may see and revoke (national: all; coordinator: those scoped within their
+        province; Admin Instansi: those of their instansi), active first, newest first. Never the key
+        itself: its prefix only."""
+        with unit_of_work() as db:
+            return manage.visible(db, current_user(db))
+
+    @blp.arguments(ApiKeyIn)
+    @blp.response(201, ApiKeyCreatedOut, headers={"Cache-Control": {
+        "description": "no-store: the answer holds the key", "schema": {"type": "string"}}})
+    @blp.alt_response(401, schema=ErrorOut, description="Not logged in")
+    @blp.alt_response(403, schema=ErrorOut, description="Not an admin, or the scope (fields region_ids, "
+                                                        "instansi_ids) or the channel reaches beyond the caller's")
+    @blp.alt_response(422, schema=ErrorOut, description="A missing or too long name, a bad or reserved channel, "
+                                                        "a rate outside 1..10000, an unknown region or instansi")
+    def post(self, body):
+        """Create a key. The answer carries the key itself (``key``) this once: only its SHA-256 is stored."""
+        with unit_of_work() as db:
+            created = manage.create(db, current_user(db), manage.NewKey(
+                name=body["name"], channel=body["channel"], region_ids=tuple(body["region_ids"]),
+                instansi_ids=tuple(body["instansi_ids"]), rate_per_minute=body["rate_per_minute"]),
+                services().clock())
+        return _Created(created), 201, NO_STORE
+
+
+@blp.route("/<int:key_id>/revoke")
+class ApiKeyRevoke(MethodView):
+    @blp.response(200, ApiKeyOut)
+    @blp.alt_response(401, schema=ErrorOut, description="Not logged in")
+    @blp.alt_response(403, schema=ErrorOut, description="Not an admin, or a key outside the caller's scope")
+    @blp.alt_response(404, schema=ErrorOut, description="No such key")
+    @blp.alt_response(409, schema=ErrorOut, description="Revoked already (revoked_at and revoked_by say when "
+                                                        "and by whom)")
+    def post(self, key_id):
+        """Revoke a key: the next request with it is refused (401). The key stays listed as revoked."""
+        with unit_of_work() as db:
+            return manage.revoke(db, current_user(db), key_id, services().clock())
+
+
+class _Created:
+    """The new key's row with the raw key beside it, for ``ApiKeyCreatedOut``."""
+
+    def __init__(self, created: manage.Created):
+        self.raw = created.raw
+        self._view = created.key
+
+    def __getattr__(self, name):
+        return getattr(self._view, name)
