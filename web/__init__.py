@@ -10,7 +10,7 @@ from werkzeug.routing import IntegerConverter
 from workflows.ids import MAX_ID
 from workflows.service import Aduan
 
-from . import config, errors, i18n, open311, pages
+from . import config, errors, i18n, open311, openapi, pages
 from .api import (
     apikeys,
     auth,
@@ -33,7 +33,18 @@ from .schemas import ErrorOut
 
 
 class AduanApi(Api):
+    """flask-smorest's Api with the document's shared parts (web/openapi.py): the security schemes, and
+    security and error responses with examples on every operation."""
     ERROR_SCHEMA = ErrorOut  # what web/errors.py returns, declared for every error response
+
+    def __init__(self, app: Flask | None = None, **kwargs):
+        self.errors_and_security = openapi.ErrorsAndSecurity(ErrorOut)
+        kwargs.setdefault("spec_kwargs", {}).setdefault("extra_plugins", [self.errors_and_security])
+        super().__init__(app, **kwargs)
+
+    def init_app(self, app: Flask, **kwargs) -> None:
+        self.errors_and_security.app = app
+        super().init_app(app, **kwargs)
 
 
 class RecordId(IntegerConverter):

@@ -52,4 +52,25 @@ def from_env() -> dict:
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api",
         "OPENAPI_JSON_PATH": "openapi.json",
+        "API_SPEC_OPTIONS": {"info": {"description": API_DESCRIPTION}},
     }
+
+
+# The document's introduction (the docs page at /api/docs shows it above the operations).
+API_DESCRIPTION = """Aduan's JSON API: what the pages do, for other programs.
+
+**Logging in.** `POST /api/auth/login` with `{"username": ..., "password": ...}` answers a token;
+send it as `Authorization: Bearer <token>` (scheme `bearerAuth`, valid 30 days). The pages' session
+cookie works too (`sessionCookie`); then a change needs the `X-CSRFToken` header. Operations without a
+lock need no login: a citizen's report, tracking (`?token=` the reply code), the reply, reference data.
+Open311 GeoReport v2 (`/open311/v2/...`) files requests with an integrating system's `api_key`.
+
+**Errors** under `/api` are JSON (Open311 answers the standard's `[{code, description}]`):
+`{"error": code, "message": text, "fields": {name: [text]}}`, with `retry_after` (and the `Retry-After`
+header) on 429. Texts are in Bahasa Indonesia unless the request asks for English (`Accept-Language: en`
+or `?lang=en`); the examples show the Indonesian answer. 400: not JSON, or a
+cookie change without its CSRF header; 401: not logged in; 403: not allowed; 404: no such record; 409:
+changed by someone else or not in a state that allows it (any change may also meet another one writing
+the same records at the same moment); 412: `If-Match` missing or stale; 413: body too large; 422: refused
+input, each problem at its field; 429: too many attempts.
+"""

@@ -1,7 +1,7 @@
 """Marshmallow schemas: the shapes of the JSON API (and of its OpenAPI document)."""
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate
+from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate
 
 from workflows.accounts.users import PASSWORD_MAX, PASSWORD_MIN
 from workflows.complaints.statuses import ALL as STATUSES
@@ -61,12 +61,16 @@ class MessageOut(Schema):
 
 
 class ErrorOut(Schema):
-    """Every error the API returns (web/errors.py): 400/422 bad input, 401, 403, 404, 405, 409, 413,
+    """Every error the API returns (web/errors.py): 400/422 bad input, 401, 403, 404, 405, 409, 412, 413,
     429 (with Retry-After), 503 when the database is unavailable."""
+
+    class Meta:
+        unknown = INCLUDE  # a refusal's details go along as they are (web/errors.py), e.g. revoked_at on a 409
+
     error = fields.String(required=True, metadata={
-        "description": "what went wrong, as a code: invalid, bad_request, unauthorized, forbidden, not_found, "
-                       "method_not_allowed, conflict, too_large, too_many_attempts, process_error, "
-                       "database_unavailable, csrf, internal_error"})
+        "description": "what went wrong, as a code: invalid, bad_request, unauthorized, account_deactivated, "
+                       "forbidden, not_found, method_not_allowed, conflict, precondition_failed, too_large, "
+                       "too_many_attempts, process_error, database_unavailable, csrf, internal_error"})
     message = fields.String(required=True, metadata={
         "description": "the same in words, in the request's language (Bahasa Indonesia unless ?lang=en "
                        "or Accept-Language: en)"})

@@ -10,17 +10,22 @@ from workflows.errors import TooManyAttempts
 
 from ..context import current_user, services, unit_of_work
 from ..errors import error_response
-from ..schemas import ErrorOut, LoginIn, LoginOut, UserOut
+from ..openapi import Err, api_errors, public
+from ..schemas import LoginIn, LoginOut, UserOut
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Officer login")
 
 
 @blp.route("/login")
 class Login(MethodView):
+    @public
     @blp.arguments(LoginIn)
     @blp.response(200, LoginOut)
-    @blp.alt_response(429, schema=ErrorOut, description="Throttled after failed logins for this username and "
-                       "address (growing delays) or from this address; Retry-After says when to try again")
+    @api_errors(unauthorized=["wrong username or password",
+                              Err("this account is deactivated; ask your administrator", code="account_deactivated")],
+                too_many_attempts=Err("too many failed logins; try again later",
+                                      why="Throttled after failed logins for this username and address (growing "
+                                          "delays) or from this address"))
     def post(self, body):
         """Log in. Failures slow further attempts down (docs/adr/0005): per username and address the
         first ``ADUAN_LOGIN_MAX_FAILURES`` (5) within ``ADUAN_LOGIN_WINDOW_SECONDS`` (900) are free, then
@@ -43,8 +48,10 @@ class Login(MethodView):
 
 @blp.route("/logout")
 class Logout(MethodView):
+    @public
     @blp.response(204)
     def post(self):
+        """Log out of the session cookie (a bearer token stays valid until it expires)."""
         session.clear()
 
 
@@ -52,5 +59,6 @@ class Logout(MethodView):
 class Me(MethodView):
     @blp.response(200, UserOut)
     def get(self):
+        """The logged-in officer: username, name, role and the ids of their region, instansi and unit."""
         with unit_of_work() as db:
             return current_user(db)

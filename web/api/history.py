@@ -10,6 +10,7 @@ from marshmallow import Schema, fields
 from workflows.history import xes
 
 from ..context import current_user, services, unit_of_work
+from ..openapi import api_errors
 
 blp = Blueprint("history", __name__, url_prefix="/api/complaints", description="History export (XES)")
 
@@ -24,6 +25,7 @@ class XesQueryIn(Schema):
 class XesExport(MethodView):
     @blp.arguments(XesQueryIn, location="query")
     @blp.doc(responses={"200": {"description": "An XES document (application/xml)"}})
+    @api_errors(not_found="no region with code '99'", invalid={"to": ("before_start", {})})
     def get(self, args):
         """The complaints in my scope that arrived ``from``..``to`` (inclusive; a ``region`` code narrows
         it to that region and, for a province, its regencies), one trace per complaint, one event per

@@ -8,6 +8,7 @@ from workflows.monev import indicators
 
 from ..context import current_user, services, unit_of_work
 from ..monev_args import to_query
+from ..openapi import api_errors
 from ..schemas import MonevOut, MonevQueryIn
 
 blp = Blueprint("monev", __name__, url_prefix="/api/monev", description="Monitoring and evaluation (monev)")
@@ -17,6 +18,9 @@ blp = Blueprint("monev", __name__, url_prefix="/api/monev", description="Monitor
 class Monev(MethodView):
     @blp.arguments(MonevQueryIn, location="query")
     @blp.response(200, MonevOut)
+    @api_errors(forbidden=["monitoring is for the admin tier", "this instansi is outside your scope",
+                           "this province is outside your scope"],
+                invalid={"end": ("period_too_long", {"days": 731})})
     def get(self, args):
         """Indicators for a period: totals, per province, per instansi (ranked by ``sort``), per month and
         the instansi that need coaching. Read from the daily rollup (``refreshed_at`` says how fresh)."""

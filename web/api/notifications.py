@@ -16,6 +16,7 @@ blp = Blueprint("notifications", __name__, url_prefix="/api/notifications", desc
 class Notifications(MethodView):
     @blp.response(200, NotificationOut(many=True))
     def get(self):
+        """My reminders, breaches and escalations, newest first, each with whether it is still unread."""
         with unit_of_work() as db:
             user = current_user(db)
             return [{"id": n.id, "kind": n.kind, "complaint_id": n.complaint_id, "data": n.data,

@@ -9,9 +9,14 @@ from workflows.errors import Invalid
 from workflows.plans import service as plans
 
 from ..context import current_user, services, unit_of_work
-from ..schemas import ActivityIn, ActivityUpdateIn, ErrorOut, PlanActivityOut, PlanOut, PlanTargetsIn
+from ..openapi import api_errors
+from ..schemas import ActivityIn, ActivityUpdateIn, PlanActivityOut, PlanOut, PlanTargetsIn
 
 blp = Blueprint("plans", __name__, url_prefix="/api/plans", description="Rencana aksi: yearly targets and activities")
+
+UNSEEN = "you may not see the rules of this region"
+NOT_YOURS = "you may not change this action plan"
+NO_REGION = "no such region"
 
 
 def _view(db, user, region_code: str, instansi_id: int | None, year: int) -> dict:
@@ -28,7 +33,7 @@ class Plan(MethodView):
     @blp.doc(parameters=[{"in": "query", "name": n, "required": n != "instansi_id", "schema": {"type": t}}
                          for n, t in (("region", "string"), ("instansi_id", "integer"), ("year", "integer"))])
     @blp.response(200, PlanOut)
-    @blp.alt_response(403, schema=ErrorOut, description="The region is outside the caller's scope")
+    @api_errors(forbidden=UNSEEN, not_found=NO_REGION, invalid={"year": ("out_of_range", {"max": 2100})})
     def get(self):
         """A region's (or an instansi's) plan for a year: targets (actual figures: see /api/monev) and
         activities."""
@@ -46,7 +51,7 @@ class Plan(MethodView):
 class Targets(MethodView):
     @blp.arguments(PlanTargetsIn)
     @blp.response(200, PlanOut)
-    @blp.alt_response(403, schema=ErrorOut, description="Not the caller's plan to change")
+    @api_errors(forbidden=[UNSEEN, NOT_YOURS], not_found=NO_REGION, invalid={"instansi_id": ("unknown_instansi", {})})
     def put(self, body):
         """Set (or remove, with null) targets of the plan; refused whole if one is out of range."""
         with unit_of_work() as db:
@@ -61,6 +66,7 @@ class Targets(MethodView):
 class Activities(MethodView):
     @blp.arguments(ActivityIn)
     @blp.response(201, PlanActivityOut)
+    @api_errors(forbidden=[UNSEEN, NOT_YOURS], not_found=NO_REGION, invalid={"instansi_id": ("unknown_instansi", {})})
     def post(self, body):
         """Add an activity to the plan."""
         with unit_of_work() as db:
@@ -74,6 +80,7 @@ class Activities(MethodView):
 class Activity(MethodView):
     @blp.arguments(ActivityUpdateIn)
     @blp.response(200, PlanActivityOut)
+    @api_errors(not_found="activity not found", forbidden=NOT_YOURS, invalid={"evidence": ("too_long", {"max": 500})})
     def patch(self, body, activity_id):
         """Update an activity's status and evidence during the year."""
         with unit_of_work() as db:

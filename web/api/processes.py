@@ -11,13 +11,13 @@ from workflows.processes import heatmap, validation
 
 from ..context import current_user, services, unit_of_work
 from ..messages import field_message
+from ..openapi import Err, api_errors
 from ..schemas import (
     CandidateOut,
     ChangeOut,
     DeployIn,
     DiagramCheckOut,
     DraftOut,
-    ErrorOut,
     MigrationIn,
     MigrationOut,
     StepLoadOut,
@@ -26,6 +26,13 @@ from ..schemas import (
 
 blp = Blueprint("processes", __name__, url_prefix="/api/processes", description="Process diagrams (BPMN)")
 
+NO_RIGHT = "you do not have the process-designer right for this diagram"
+NO_VERSION = "no such process version"
+NO_DRAFT = "draft not found"
+NOT_UTF8 = Err("invalid input", fields={"bpmn": ("invalid_diagram", {"reason": "the body is not UTF-8 text"})})
+STALE = [Err("someone else saved this draft since you opened it",
+             extra={"saved_by": "Admin Nasional", "saved_at": "2026-12-01T09:30:00+07:00", "revision": 4}),
+         "send If-Match with the draft's revision (its ETag)", "this draft was deployed already; start a new one"]
 BPMN_BODY = {"required": True, "content": {
     "application/xml": {"schema": {"type": "string", "description": "a BPMN 2.0 document (Camunda flavour)"}}}}
 
@@ -42,8 +49,7 @@ def diagram_text() -> str:
 class Validate(MethodView):
     @blp.doc(requestBody=BPMN_BODY)
     @blp.response(200, DiagramCheckOut)
-    @blp.alt_response(401, schema=ErrorOut, description="Login required")
-    @blp.alt_response(413, schema=ErrorOut, description="The diagram is larger than ADUAN_MAX_BODY_BYTES")
+    @api_errors(invalid=NOT_UTF8)
     def post(self, key):
         """Check a diagram as a deploy of process ``key`` (``?variant=``) would: BPMN schema,
         SpiffWorkflow, paths, conditions, timers, scripts and forms, Aduan's rules (roles, time limits,
@@ -83,6 +89,7 @@ class Versions(MethodView):
 class VersionDiagram(MethodView):
     @blp.doc(responses={"200": {"description": "The version's BPMN XML",
                                 "content": {"application/xml": {"schema": {"type": "string"}}}}})
+    @api_errors(not_found=NO_VERSION)
     def get(self, key, number):
         """The diagram of one version (read-only for everyone logged in)."""
         with unit_of_work() as db:
@@ -102,7 +109,8 @@ class Drafts(MethodView):
 
     @blp.doc(requestBody={"required": False, "content": BPMN_BODY["content"]})
     @blp.response(201, DraftOut)
-    @blp.alt_response(403, schema=ErrorOut, description="No process-designer right for this diagram")
+    @api_errors(forbidden=NO_RIGHT, not_found="this process is not deployed yet; post a diagram to start from",
+                invalid=NOT_UTF8)
     def post(self, key):
         """Start a draft (``?variant=``): from the posted diagram, else a copy of the live version."""
         body = diagram_text() if request.content_length else None
@@ -114,6 +122,7 @@ class Drafts(MethodView):
 @blp.route("/drafts/<int:draft_id>")
 class Draft(MethodView):
     @blp.response(200, DraftOut)
+    @api_errors(not_found=NO_DRAFT)
     def get(self, draft_id):
         """A draft with its diagram; the ETag is its revision."""
         with unit_of_work() as db:
@@ -124,7 +133,7 @@ class Draft(MethodView):
     @blp.doc(requestBody=BPMN_BODY, parameters=[{"in": "header", "name": "If-Match", "required": True,
                                                  "schema": {"type": "string"}}])
     @blp.response(200, DraftOut)
-    @blp.alt_response(412, schema=ErrorOut, description="Saved by someone else since (who and when), or no If-Match")
+    @api_errors(forbidden=NO_RIGHT, not_found=NO_DRAFT, precondition_failed=STALE, invalid=NOT_UTF8)
     def put(self, draft_id):
         """Save the draft's diagram, if nobody saved it since the revision in If-Match."""
         xml = diagram_text()
@@ -134,7 +143,7 @@ class Draft(MethodView):
 
     @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"}}])
     @blp.response(204)
-    @blp.alt_response(412, schema=ErrorOut, description="Saved by someone else since, or no If-Match")
+    @api_errors(forbidden=NO_RIGHT, not_found=NO_DRAFT, precondition_failed=STALE)
     def delete(self, draft_id):
         """Discard the draft."""
         with unit_of_work() as db:
@@ -146,7 +155,11 @@ class Deploy(MethodView):
     @blp.arguments(DeployIn)
     @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"}}])
     @blp.response(201, VersionOut)
-    @blp.alt_response(412, schema=ErrorOut, description="Saved by someone else since, or no If-Match")
+    @api_errors(forbidden=NO_RIGHT, not_found=NO_DRAFT, precondition_failed=STALE,
+                conflict="the process was deployed by someone else at the same time; try again",
+                invalid=Err("the diagram cannot be deployed at Task_Verify: no_time_limit",
+                            fields={"bpmn": ("no_time_limit", {"element": "Task_Verify"})},
+                            why="The diagram has problems, each at its element"))
     def post(self, body, draft_id):
         """Deploy the draft as the next version of its process and variant, with a note. An invalid
         draft is refused (422) with every problem at its element; running complaints stay on their
@@ -178,7 +191,7 @@ class Diff(MethodView):
                           "description": d} for n, d in (("from", "the older version"), ("to", "the newer version"),
                                                          ("draft", "a draft instead of 'to'"))])
     @blp.response(200, ChangeOut(many=True))
-    @blp.alt_response(422, schema=ErrorOut, description="A version number missing or not a number")
+    @api_errors(not_found=[NO_VERSION, NO_DRAFT], invalid={"from": ("required", {})})
     def get(self, key):
         """What changed from version ``from`` to version ``to`` (or to ``draft``): steps, events,
         gateways and flows added, removed or changed, with the aspects that changed (name, lane,
@@ -192,6 +205,7 @@ class Diff(MethodView):
 @blp.route("/<string:key>/heatmap")
 class Heatmap(MethodView):
     @blp.response(200, StepLoadOut(many=True))
+    @api_errors(invalid={"version": ("not_a_number", {})})
     def get(self, key):
         """Live load per step of ``key``: open complaints waiting at each step, how many are overdue,
         the median wait in working days -- within what the caller may see. ``?variant=`` one variant
@@ -207,7 +221,7 @@ class Heatmap(MethodView):
 class MigrationPlan(MethodView):
     @blp.arguments(MigrationIn)
     @blp.response(200, CandidateOut(many=True))
-    @blp.alt_response(403, schema=ErrorOut, description="No process-designer right for this diagram")
+    @api_errors(forbidden=NO_RIGHT, not_found=NO_VERSION, invalid={"to": ("same_version", {})})
     def post(self, body, key):
         """Dry run of moving open complaints from version ``from`` to ``to``: per complaint, whether it
         can move (every step it waits at exists in ``to`` with the same kind) and how its due
@@ -228,7 +242,7 @@ class MigrationRuns(MethodView):
 
     @blp.arguments(MigrationIn)
     @blp.response(200, CandidateOut(many=True))
-    @blp.alt_response(403, schema=ErrorOut, description="No process-designer right for this diagram")
+    @api_errors(forbidden=NO_RIGHT, not_found=NO_VERSION, invalid={"to": ("same_version", {})})
     def post(self, body, key):
         """Move open complaints from version ``from`` to ``to``, each in its own transaction: those
         that can move are moved (timeline entry, old state kept for revert), the others are left
@@ -243,7 +257,10 @@ class MigrationRuns(MethodView):
 @blp.route("/migrations/<int:migration_id>/revert")
 class MigrationRevert(MethodView):
     @blp.response(200, MigrationOut)
-    @blp.alt_response(409, schema=ErrorOut, description="Reverted already, or the complaint moved on since")
+    @api_errors(forbidden=NO_RIGHT, not_found="migration not found",
+                conflict=["this migration was reverted already",
+                          "the complaint moved on since it was migrated (a step was completed or a timer fired); "
+                          "reverting would lose that"])
     def post(self, migration_id):
         """Put a migrated complaint back on its old version with the state it had, while it has not
         moved on since the migration."""

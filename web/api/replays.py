@@ -11,8 +11,8 @@ from workflows.replay import report as replay_report
 from workflows.replay import service as replay
 
 from ..context import current_user, services, unit_of_work
+from ..openapi import Err, api_errors
 from ..replay_schemas import ReplayIn, ReplayListOut, ReplayOut
-from ..schemas import ErrorOut
 
 blp = Blueprint("replays", __name__, url_prefix="/api",
                 description="What-if replays: past complaints re-run through a candidate process or changed rules")
@@ -28,9 +28,10 @@ class Replays(MethodView):
 
     @blp.arguments(ReplayIn)
     @blp.response(202, ReplayOut)
-    @blp.alt_response(403, schema=ErrorOut, description="Not the caller's process variant or region")
-    @blp.alt_response(422, schema=ErrorOut, description="A bad period, candidate, limit, day, chain or scope; no "
-                                                        "complaints in the period and scope")
+    @api_errors(forbidden=["replays are for process designers and the admins who set rules",
+                           "you may not design this process variant", "you may not change the rules of this region"],
+                invalid=[Err("invalid input", fields={"period_from": ("no_complaints", {})}),
+                         Err("invalid input", fields={"draft_id": ("unknown_draft", {})})])
     def post(self, body):
         """Ask for a replay; it is queued and starts at once. Poll ``GET /api/replays/<id>`` until ``state`` is
         ``done`` (or ``failed``)."""
@@ -63,7 +64,7 @@ def _readable(db, run_id: int):
 @blp.route("/replays/<int:run_id>")
 class ReplayRun(MethodView):
     @blp.response(200, ReplayOut)
-    @blp.alt_response(404, schema=ErrorOut, description="No such replay, or not the caller's to read")
+    @api_errors(not_found=Err("replay not found", why="No such replay, or not the caller's to read"))
     def get(self, run_id):
         """A replay: its progress while it runs, its report when done."""
         with unit_of_work() as db:
@@ -73,7 +74,8 @@ class ReplayRun(MethodView):
 @blp.route("/replays/<int:run_id>/csv")
 class ReplayCsv(MethodView):
     @blp.response(200, content_type="text/csv")
-    @blp.alt_response(404, schema=ErrorOut, description="No such replay, not done yet, or not the caller's")
+    @api_errors(not_found=[Err("replay not found", why="No such replay, or not the caller's to read"),
+                           Err("replay not finished", why="Not done yet")])
     def get(self, run_id):
         """The report as one CSV table: section, key, name, measure, then actual, live and candidate."""
         with unit_of_work() as db:

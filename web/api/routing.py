@@ -13,11 +13,11 @@ from workflows.routing import table as routing
 from workflows.sla import inforce
 
 from ..context import current_user, services, unit_of_work
+from ..openapi import api_errors
 from ..schemas import (
     CategoryIn,
     CategoryOut,
     CategoryUpdateIn,
-    ErrorOut,
     RouteIn,
     RoutingOut,
     UnitIn,
@@ -29,6 +29,11 @@ blp = Blueprint("routing", __name__, url_prefix="/api",
                 description="Routing: the regional routing tables (DMN), categories and units")
 REGION_PARAM = {"in": "query", "name": "region", "schema": {"type": "string"},
                 "description": "region code; omitted or empty: the national table"}
+UNSEEN = "you may not see the rules of this region"
+NOT_YOURS = "you may not change the rules of this region"
+NO_REGION = "no such region"
+NATIONAL_ONLY = "only the Admin Nasional manages the categories"
+NOT_YOUR_UNITS = "you may not manage the units of this instansi"
 
 
 def _table(db, user, region) -> dict:
@@ -40,7 +45,7 @@ def _table(db, user, region) -> dict:
 class RoutingTable(MethodView):
     @blp.doc(parameters=[REGION_PARAM])
     @blp.response(200, RoutingOut)
-    @blp.alt_response(403, schema=ErrorOut, description="The region is outside the caller's scope")
+    @api_errors(forbidden=UNSEEN, not_found=NO_REGION)
     def get(self):
         """The rows that route the region's reports, in the order they are tried (the region's own, its
         province's, the national ones; rows with keywords or a sub-region first): the first match wins."""
@@ -53,9 +58,8 @@ class RoutingTable(MethodView):
 class RoutingRows(MethodView):
     @blp.arguments(RouteIn)
     @blp.response(201, RoutingOut)
-    @blp.alt_response(403, schema=ErrorOut, description="Not the caller's region to change")
-    @blp.alt_response(422, schema=ErrorOut, description="Unknown category, instansi or unit, bad keywords, a "
-                                                        "sub-region outside the province, the same row twice")
+    @api_errors(forbidden=[UNSEEN, NOT_YOURS], not_found=NO_REGION,
+                invalid={"category": ("unknown_category", {})})
     def post(self, body):
         """Add a row to the region's table."""
         with unit_of_work() as db:
@@ -71,7 +75,7 @@ class RoutingRows(MethodView):
 class RoutingRow(MethodView):
     @blp.doc(parameters=[REGION_PARAM])
     @blp.response(200, RoutingOut)
-    @blp.alt_response(404, schema=ErrorOut, description="No such row in this region's own table")
+    @api_errors(forbidden=[UNSEEN, NOT_YOURS], not_found=[NO_REGION, "no such routing row in this region's table"])
     def delete(self, row_id):
         """Remove one of the region's own rows."""
         with unit_of_work() as db:
@@ -85,6 +89,7 @@ class RoutingRow(MethodView):
 class RoutingDmn(MethodView):
     @blp.doc(parameters=[REGION_PARAM], responses={"200": {"description": "the DMN 1.3 document",
                                                            "content": {"application/xml": {}}}})
+    @api_errors(forbidden=UNSEEN, not_found=NO_REGION)
     def get(self):
         """The region's routing table as the DMN decision table the SOP's ``route`` task evaluates."""
         with unit_of_work() as db:
@@ -107,7 +112,7 @@ class Categories(MethodView):
 
     @blp.arguments(CategoryIn)
     @blp.response(201, CategoryOut)
-    @blp.alt_response(403, schema=ErrorOut, description="Only the Admin Nasional manages the categories")
+    @api_errors(forbidden=NATIONAL_ONLY, invalid={"code": ("duplicate_category", {})})
     def post(self, body):
         """Add a category (the report form offers it at once)."""
         with unit_of_work() as db:
@@ -119,7 +124,7 @@ class Categories(MethodView):
 class CategoryItem(MethodView):
     @blp.arguments(CategoryUpdateIn)
     @blp.response(200, CategoryOut)
-    @blp.alt_response(404, schema=ErrorOut, description="No such category")
+    @api_errors(forbidden=NATIONAL_ONLY, not_found="no such category", invalid={"name_id": ("required", {})})
     def patch(self, body, code):
         """Rename a category, retire it or offer it again."""
         with unit_of_work() as db:
@@ -130,7 +135,7 @@ class CategoryItem(MethodView):
 class InstansiUnits(MethodView):
     @blp.arguments(UnitIn)
     @blp.response(201, UnitOut)
-    @blp.alt_response(403, schema=ErrorOut, description="Not an instansi in the caller's scope")
+    @api_errors(forbidden=NOT_YOUR_UNITS, not_found="no such instansi", invalid={"code": ("duplicate_unit", {})})
     def post(self, body, instansi_id):
         """Add a unit to the instansi."""
         with unit_of_work() as db:
@@ -142,7 +147,7 @@ class InstansiUnits(MethodView):
 class UnitItem(MethodView):
     @blp.arguments(UnitUpdateIn)
     @blp.response(200, UnitOut)
-    @blp.alt_response(403, schema=ErrorOut, description="Not an instansi in the caller's scope")
+    @api_errors(forbidden=NOT_YOUR_UNITS, not_found="no such unit", invalid={"name": ("duplicate_unit_name", {})})
     def patch(self, body, unit_id):
         """Rename a unit, retire it or offer it again."""
         with unit_of_work() as db:

@@ -16,11 +16,11 @@ from workflows.sla import inforce
 from workflows.sla import rules as sla_rules
 
 from ..context import current_user, services, unit_of_work
+from ..openapi import api_errors
 from ..schemas import (
     ChainIn,
     DayIn,
     DuePreviewOut,
-    ErrorOut,
     InheritLimitIn,
     LimitIn,
     RegionIn,
@@ -32,6 +32,9 @@ blp = Blueprint("rules", __name__, url_prefix="/api/rules",
                 description="Regional rules: time limits, calendar, escalation chain (within the national rules)")
 REGION_PARAM = {"in": "query", "name": "region", "schema": {"type": "string"},
                 "description": "region code; omitted or empty: the national rules"}
+UNSEEN = "you may not see the rules of this region"
+NOT_YOURS = "you may not change the rules of this region"
+NO_REGION = "no such region"
 
 
 def _today(region):
@@ -54,7 +57,7 @@ def _changed(region_code: str, change) -> inforce.RulesInForce:
 class RulesInForce(MethodView):
     @blp.doc(parameters=[REGION_PARAM])
     @blp.response(200, RulesOut)
-    @blp.alt_response(403, schema=ErrorOut, description="The region is outside the caller's scope")
+    @api_errors(forbidden=UNSEEN, not_found=NO_REGION)
     def get(self):
         """Every rule in force for the region's complaints today, each with its source (here, province,
         national, or the regulation's default), who set it and when, and later scheduled changes."""
@@ -72,9 +75,8 @@ class RulesInForce(MethodView):
 class Limits(MethodView):
     @blp.arguments(LimitIn)
     @blp.response(200, RulesOut)
-    @blp.alt_response(403, schema=ErrorOut, description="Not the caller's region to change")
-    @blp.alt_response(422, schema=ErrorOut, description="Unknown step or tier, a malformed limit, a date in the "
-                                                        "past, or a limit looser than the one inherited")
+    @api_errors(forbidden=[UNSEEN, NOT_YOURS], not_found=NO_REGION,
+                invalid={"limit": ("looser_than_above", {"above": "5WD", "source": "national"})})
     def put(self, body):
         """Set a step's limit (and tier) for the region from a date. Stricter than the inherited limit
         only; steps already running keep the limit they started with."""
@@ -87,7 +89,9 @@ class Limits(MethodView):
 class InheritLimit(MethodView):
     @blp.arguments(InheritLimitIn)
     @blp.response(200, RulesOut)
-    @blp.alt_response(404, schema=ErrorOut, description="The region sets no limit of its own for this step")
+    @api_errors(forbidden=[UNSEEN, NOT_YOURS],
+                not_found=[NO_REGION, "this region sets no limit of its own for this step"],
+                invalid={"region": ("required", {})})
     def post(self, body):
         """Drop the region's own limit for a step (and tier), scheduled ones too: it inherits again."""
         return _changed(body["region"], lambda db, aduan, user, region: sla_rules.inherit_limit(
@@ -98,7 +102,8 @@ class InheritLimit(MethodView):
 class InheritChain(MethodView):
     @blp.arguments(RegionIn)
     @blp.response(200, RulesOut)
-    @blp.alt_response(404, schema=ErrorOut, description="The region sets no chain of its own")
+    @api_errors(forbidden=[UNSEEN, NOT_YOURS], not_found=[NO_REGION, "this region sets no escalation chain of its own"],
+                invalid={"region": ("required", {})})
     def post(self, body):
         """Drop the region's own escalation chain: it inherits again."""
         return _changed(body["region"], lambda db, aduan, user, region: sla_rules.inherit_chain(
@@ -109,7 +114,8 @@ class InheritChain(MethodView):
 class Days(MethodView):
     @blp.arguments(DayIn)
     @blp.response(200, RulesOut)
-    @blp.alt_response(403, schema=ErrorOut, description="Not the caller's region to change")
+    @api_errors(forbidden=[UNSEEN, NOT_YOURS], not_found=NO_REGION,
+                invalid={"day": ("in_the_past", {"today": "2026-12-01"})})
     def put(self, body):
         """Add a day off (``off``) or cancel a holiday (``on``) in the region's calendar."""
         return _changed(body["region"], lambda db, aduan, user, region: sla_rules.set_day(
@@ -120,7 +126,8 @@ class Days(MethodView):
 class Chain(MethodView):
     @blp.arguments(ChainIn)
     @blp.response(200, RulesOut)
-    @blp.alt_response(403, schema=ErrorOut, description="Not the caller's region to change")
+    @api_errors(forbidden=[UNSEEN, NOT_YOURS], not_found=NO_REGION,
+                invalid={"chain": ("limit_format_at", {"level": 2, "value": "2 hari"})})
     def put(self, body):
         """Replace the region's escalation chain: levels from the unit upwards, each with the time it
         has before the next one is called in."""
@@ -138,6 +145,7 @@ class Preview(MethodView):
                          {"in": "query", "name": "limit", "schema": {"type": "string"},
                           "description": "a proposed limit for step/tier, applied as if saved"}])
     @blp.response(200, DuePreviewOut(many=True))
+    @api_errors(forbidden=UNSEEN, not_found=NO_REGION, invalid={"at": ("not_a_moment", {})})
     def get(self):
         """A complaint arriving at ``at`` in the region: when each step would be due (each step taken
         as starting on arrival), with a proposed limit applied."""
@@ -161,6 +169,7 @@ class History(MethodView):
                                         "description": "rules (default: limits, days, chain), plan (rencana aksi) "
                                                        "or routing (routing rows, categories, units)"}])
     @blp.response(200, RuleChangeOut(many=True))
+    @api_errors(forbidden=UNSEEN, not_found=NO_REGION)
     def get(self):
         """The last 50 changes to the region's rules (or, with ``kind=plan``, to its action plans),
         newest first: who, when, old -> new."""

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from workflows.complaints.search import SearchQuery, search
 
 from ..context import current_user, unit_of_work
+from ..openapi import api_errors
 from ..search_schemas import ComplaintSearchIn, ComplaintSearchOut
 
 blp = Blueprint("complaint_search", __name__, url_prefix="/api/officer/complaints",
@@ -17,6 +18,7 @@ blp = Blueprint("complaint_search", __name__, url_prefix="/api/officer/complaint
 class Search(MethodView):
     @blp.arguments(ComplaintSearchIn, location="query")
     @blp.response(200, ComplaintSearchOut)
+    @api_errors(invalid={"per_page": ("out_of_range", {"max": 100})})
     def get(self, query):
         """The complaints within my scope, newest first. ``q`` is a tracking ID (exact) or text in the title,
         description, location or (where I may see the reporter) the reporter's name or e-mail; further
