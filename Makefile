@@ -35,12 +35,13 @@ install: $(STAMP)
 # node_modules first, so the stamp goes with it).
 $(NPM_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null || $(APT_INSTALL) nodejs npm || { $(APT_UPDATE) && $(APT_INSTALL) nodejs npm; }
-	npm ci --no-audit --no-fund
+	SCARF_ANALYTICS=false npm ci --no-audit --no-fund  # (swagger-ui-dist's @scarf/scarf: no install report)
 	touch $(NPM_STAMP)
 
 # The built viewer and its stylesheets/fonts, served at /static/vendor/bpmn-js/...; the designer's
 # modeler (bpmn-js Modeler + Camunda properties panel + bpmnlint) bundled by esbuild into vendor/modeler/;
-# Leaflet for the maps (vendor/leaflet/); Chart.js for the replay's charts (vendor/chartjs/).
+# Leaflet for the maps (vendor/leaflet/); Chart.js for the replay's charts (vendor/chartjs/); Swagger UI for
+# the API's docs page /api/docs (vendor/swagger-ui/).
 $(VENDOR_STAMP): $(NPM_STAMP) web/static/src/modeler.js
 	rm -rf $(VENDOR)/bpmn-js
 	mkdir -p $(VENDOR)/bpmn-js/assets
@@ -61,6 +62,10 @@ $(VENDOR_STAMP): $(NPM_STAMP) web/static/src/modeler.js
 	rm -rf $(VENDOR)/chartjs
 	mkdir -p $(VENDOR)/chartjs
 	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md $(VENDOR)/chartjs/
+	rm -rf $(VENDOR)/swagger-ui
+	mkdir -p $(VENDOR)/swagger-ui
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+		node_modules/swagger-ui-dist/LICENSE node_modules/swagger-ui-dist/NOTICE $(VENDOR)/swagger-ui/
 	touch $(VENDOR_STAMP)
 
 static: $(VENDOR_STAMP)

@@ -78,6 +78,10 @@ def shoot(base: str) -> None:
         tracking_id = citizen.locator("[data-tracking-id]").inner_text()
         save(citizen, f"/track/{tracking_id}", "track", full=True)
         save(citizen, "/map", "public-map", full=True)
+        # the API's docs page: Swagger UI draws the OpenAPI document under the page's own introduction
+        citizen.goto("/api/docs")
+        citizen.wait_for_selector("#swagger-ui .opblock-tag")
+        citizen.screenshot(path=str(OUT / "api-docs.png"))
         # a report further along: the conversation with the agency's question and the reporter's answer
         citizen.goto("/map")
         citizen.locator("#map-list tr", has_text="Puskesmas tutup").locator("a").click()

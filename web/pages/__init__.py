@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 from .. import labels
 from . import (
+    apidocs,
     apikeys,
     auth,
     category_fields,
@@ -57,6 +58,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    app.register_blueprint(apidocs.bp)  # /api/docs: a page under /api (web/pages/apidocs.py)
 
     @app.get("/favicon.ico")
     def favicon():
