@@ -404,3 +404,28 @@ def test_a_coordinator_is_refused_another_province(api, services, world):
                                                "region_id": other_id}, headers=api.auth("koord"))
     assert r.status_code == 422 and list(r.json["fields"]) == ["region_id"]
 
+
+def test_the_page_refuses_bad_input_at_its_field_and_shows_the_secret_once(app, world):
+    client = login_page(app, "admin_a")
+    token = csrf_of(client, "/integrations/webhooks")
+    r = client.post("/integrations/webhooks", data={"csrf_token": token, "name": "", "url": "javascript:alert(1)",
+                                                    "scope": f"instansi:{world.inst_b}"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422
+    for field in ("name", "url", "events", "scope"):
+        assert f'data-error-for="{field}"' in html, field
+    assert "Wajib diisi" in html or "wajib" in html.lower()
+    r = client.post("/integrations/webhooks", data={"csrf_token": token, "name": "Dasbor", "scope": "bogus",
+                                                    "url": "https://x.id", "events": "submitted"})
+    assert r.status_code == 422 and 'data-error-for="scope"' in r.get_data(as_text=True)
+    r = client.post("/integrations/webhooks", data={"csrf_token": token, "name": "Dasbor Pemkab",
+                                                    "url": "https://dasbor.example.id/hook",
+                                                    "scope": f"instansi:{world.inst_a}",
+                                                    "events": ["submitted", "closed"]})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 201 and "data-secret" in html and "whsec_" in html
+    again = client.get("/integrations/webhooks").get_data(as_text=True)
+    assert "whsec_" not in again and "Dasbor Pemkab" in again
+    assert client.post("/integrations/webhooks", data={"name": "x"}).status_code == 400  # no CSRF token
+    officer = login_page(app, "pp_a1")
+    assert officer.get("/integrations/webhooks").status_code == 403

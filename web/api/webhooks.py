@@ -8,21 +8,25 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from workflows.webhooks import subscriptions
+from workflows.webhooks.events import EVENTS
 from workflows.webhooks.subscriptions import NewSubscription
 
 from ..context import current_user, services, unit_of_work
-from ..schemas import ErrorOut
+from ..openapi import api_errors
 from ..webhook_schemas import DeliveriesQuery, DeliveryOut, NewWebhookOut, WebhookIn, WebhookOut
 
 blp = Blueprint("webhooks", __name__, url_prefix="/api/webhooks",
                 description="Outgoing webhooks: signed POSTs to another system on the complaint events it chose")
-FORBIDDEN = "Not an admin (Admin Nasional, Koordinator or Instansi)"
+NOT_ADMIN = subscriptions.NOT_ALLOWED
+NOT_FOUND = subscriptions.NOT_FOUND
+BAD_INPUT = {"url": ("not_a_url", {}), "events": ("choose_one", {"choices": list(EVENTS)}),
+             "region_id": ("outside_scope", {})}
 
 
 @blp.route("")
 class WebhookList(MethodView):
     @blp.response(200, WebhookOut(many=True))
-    @blp.alt_response(403, schema=ErrorOut, description=FORBIDDEN)
+    @api_errors(forbidden=NOT_ADMIN)
     def get(self):
         """The subscriptions the admin manages (the Admin Nasional: all; an Admin Koordinator: their
         province's; an Admin Instansi: their instansi's), with their deliveries counted by status."""
@@ -31,9 +35,7 @@ class WebhookList(MethodView):
 
     @blp.arguments(WebhookIn)
     @blp.response(201, NewWebhookOut)
-    @blp.alt_response(403, schema=ErrorOut, description=FORBIDDEN)
-    @blp.alt_response(422, schema=ErrorOut, description="A bad name, URL (http or https only), event or secret; a "
-                                                        "region or instansi unknown or outside the caller's scope")
+    @api_errors(forbidden=NOT_ADMIN, invalid=BAD_INPUT)
     def post(self, body):
         """A new subscription. The answer carries its signing secret, this once."""
         with unit_of_work() as db:
@@ -46,16 +48,14 @@ class WebhookList(MethodView):
 @blp.route("/<int:subscription_id>")
 class WebhookDetail(MethodView):
     @blp.response(200, WebhookOut)
-    @blp.alt_response(403, schema=ErrorOut, description=FORBIDDEN)
-    @blp.alt_response(404, schema=ErrorOut, description="No such subscription in the caller's scope")
+    @api_errors(forbidden=NOT_ADMIN, not_found=NOT_FOUND)
     def get(self, subscription_id):
         """One subscription (never its secret)."""
         with unit_of_work() as db:
             return subscriptions.one(db, current_user(db), subscription_id)
 
     @blp.response(200, WebhookOut)
-    @blp.alt_response(403, schema=ErrorOut, description=FORBIDDEN)
-    @blp.alt_response(404, schema=ErrorOut, description="No such subscription in the caller's scope")
+    @api_errors(forbidden=NOT_ADMIN, not_found=NOT_FOUND)
     def delete(self, subscription_id):
         """Deactivate: nothing more is sent, deliveries still waiting fail. The subscription stays listed."""
         with unit_of_work() as db:
@@ -65,9 +65,7 @@ class WebhookDetail(MethodView):
 @blp.route("/<int:subscription_id>/test")
 class WebhookPing(MethodView):
     @blp.response(202, DeliveryOut)
-    @blp.alt_response(403, schema=ErrorOut, description=FORBIDDEN)
-    @blp.alt_response(404, schema=ErrorOut, description="No such subscription in the caller's scope")
-    @blp.alt_response(409, schema=ErrorOut, description="The subscription is deactivated")
+    @api_errors(forbidden=NOT_ADMIN, not_found=NOT_FOUND, conflict=subscriptions.DEACTIVATED)
     def post(self, subscription_id):
         """Send a ``ping`` event (through the outbox: the worker's next run delivers it, signed like any other)."""
         with unit_of_work() as db:
@@ -78,9 +76,7 @@ class WebhookPing(MethodView):
 class WebhookDeliveries(MethodView):
     @blp.arguments(DeliveriesQuery, location="query")
     @blp.response(200, DeliveryOut(many=True))
-    @blp.alt_response(403, schema=ErrorOut, description=FORBIDDEN)
-    @blp.alt_response(404, schema=ErrorOut, description="No such subscription in the caller's scope")
-    @blp.alt_response(422, schema=ErrorOut, description="A limit outside 1..200")
+    @api_errors(forbidden=NOT_ADMIN, not_found=NOT_FOUND)
     def get(self, query, subscription_id):
         """The subscription's newest deliveries: status, attempts, next attempt, last error."""
         with unit_of_work() as db:

@@ -28,6 +28,7 @@ from . import (
     search,
     tasks,
     users,
+    webhooks,
 )
 from .common import (
     category_choices,
@@ -41,7 +42,7 @@ from .common import (
 
 csrf = CSRFProtect()
 BLUEPRINTS = (public.bp, auth.bp, tasks.bp, complaints.bp, users.bp, notifications.bp, monev.bp, designer.bp,
-              rules.bp, plans.bp, routing.bp, search.bp, replay.bp, apikeys.bp,
+              rules.bp, plans.bp, routing.bp, search.bp, replay.bp, apikeys.bp, webhooks.bp,
               category_fields.bp)
 BODY_LIMITS = {"pages_public.report": public.REPORT_BODY_LIMIT, "pages_public.reply": public.REPORT_BODY_LIMIT,
                "pages_tasks.complete": public.REPORT_BODY_LIMIT}  # (answers with photos)
