@@ -317,3 +317,13 @@ def test_get_requests_bad_input(live_server, api, world):
     assert status == 404
     status, body, _ = json_call(live_server, "requests", query={"service_request_id": ",".join(["LAP-X"] * 101)})
     assert status == 400
+
+
+def test_other_refusals_come_in_the_standards_shape(live_server, services):
+    status, headers, body = call(live_server, "services.xml", method="DELETE")
+    assert status == 405 and headers["Content-Type"].startswith("text/xml")
+    assert ElementTree.fromstring(body.split("\n", 1)[1]).findtext("./error/code") == "405"
+    status, headers, body = call(live_server, "services.json", method="PUT")
+    assert status == 405 and json.loads(body)[0]["code"] == 405
+    status, headers, body = call(live_server, "nothing-here.xml")
+    assert status == 404 and ElementTree.fromstring(body.split("\n", 1)[1]).findtext("./error/code") == "404"

@@ -39,7 +39,7 @@ def _flatten_webargs(messages: dict) -> dict[str, list[str]]:
 
 
 def _page_request() -> bool:
-    return not request.path.startswith("/api")
+    return not request.path.startswith(("/api", "/open311/"))
 
 
 def page_error(status: int, code: str, text: str):

@@ -61,6 +61,23 @@ def standard(view):
     return wrapped
 
 
+@blp.after_app_request
+def _as_standard(response):
+    """An error the app's own handlers answered (a database refusal, 405, an unexpected error) in the
+    standard's list and the asked format, like every other Open311 refusal."""
+    if response.status_code >= 400 and response.is_json and request.path.startswith(blp.url_prefix + "/"):
+        body = response.get_json(silent=True)
+        if isinstance(body, dict) and "error" in body:
+            fmt = request.path.rsplit(".", 1)[-1] if "." in request.path.rsplit("/", 1)[-1] else "json"
+            shown = render.errors(fmt if fmt in render.FORMATS else "json", response.status_code,
+                                  [str(body.get("message") or body["error"])])
+            for name in ("Retry-After",):
+                if name in response.headers:
+                    shown.headers[name] = response.headers[name]
+            return shown
+    return response
+
+
 def _language() -> str:
     locale = get_locale()
     return "en" if locale is not None and locale.language == "en" else "id"

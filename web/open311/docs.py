@@ -39,6 +39,8 @@ REQUEST = {"service_request_id": "LAP-7KQ2M9XD", "status": "open", "status_notes
            "expected_datetime": "2026-11-27T09:00:00+00:00", "address": "Jl. Merdeka 1", "address_id": None,
            "zipcode": None, "lat": -6.91, "long": 107.61, "media_url": None}
 
+DEFAULT = _error(503, "Any other refusal, as the standard's list", "the database is unavailable; try again")
+
 DOCS: dict[str, dict[str, Any]] = {
     "discovery": {"summary": "Service discovery", "parameters": [FORMAT], "responses": {
         **_ok("Where the endpoints are", {"changeset": "2026-12-01T00:00:00+00:00", "contact": "…",
@@ -107,3 +109,6 @@ DOCS: dict[str, dict[str, Any]] = {
         "responses": {**_ok("A list of one", [{"service_request_id": "LAP-7KQ2M9XD", "token": "Xk2…"}]),
                       400: BAD_FORMAT, 404: _error(404, "No such token", "token not found")}},
 }
+
+for _doc in DOCS.values():  # (not flask-smorest's default error body: Open311 answers with its own list)
+    _doc["responses"]["default"] = DEFAULT
