@@ -10,34 +10,33 @@ from workflows.apikeys import manage
 
 from ..apikey_schemas import ApiKeyCreatedOut, ApiKeyIn, ApiKeyOut
 from ..context import current_user, services, unit_of_work
-from ..schemas import ErrorOut
+from ..openapi import Err, api_errors
 
 blp = Blueprint("api_keys", __name__, url_prefix="/api/api-keys",
                 description="API keys for systems that file reports (Open311): scoped, hashed, rate-limited")
 
 NO_STORE = {"Cache-Control": "no-store"}  # the answer holds a secret
+BEYOND = Err("the key's scope reaches beyond yours", fields={"region_ids": ("outside_scope", {})},
+             why="The scope (region_ids, instansi_ids) or the channel reaches beyond the caller's, at its field")
 
 
 @blp.route("")
 class ApiKeyList(MethodView):
     @blp.response(200, ApiKeyOut(many=True))
-    @blp.alt_response(401, schema=ErrorOut, description="Not logged in")
-    @blp.alt_response(403, schema=ErrorOut, description="Not an admin (liaison officers manage no keys)")
+    @api_errors(forbidden=manage.NOT_AN_ADMIN)
     def get(self):
-        """The keys the caller may see and revoke (national: all; coordinator: those scoped within their
-        province; Admin Instansi: those of their instansi), active first, newest first. Never the key
-        itself: its prefix only."""
+        """The keys the caller may see and revoke, active first, newest first.
+
+        National: all; coordinator: those scoped within their province; Admin Instansi: those of their
+        instansi. Never the key itself: its prefix only."""
         with unit_of_work() as db:
             return manage.visible(db, current_user(db))
 
     @blp.arguments(ApiKeyIn)
     @blp.response(201, ApiKeyCreatedOut, headers={"Cache-Control": {
         "description": "no-store: the answer holds the key", "schema": {"type": "string"}}})
-    @blp.alt_response(401, schema=ErrorOut, description="Not logged in")
-    @blp.alt_response(403, schema=ErrorOut, description="Not an admin, or the scope (fields region_ids, "
-                                                        "instansi_ids) or the channel reaches beyond the caller's")
-    @blp.alt_response(422, schema=ErrorOut, description="A missing or too long name, a bad or reserved channel, "
-                                                        "a rate outside 1..10000, an unknown region or instansi")
+    @api_errors(forbidden=[manage.NOT_AN_ADMIN, BEYOND],
+                invalid={"channel": ("reserved_channel", {"channels": ["web", "import"]})})
     def post(self, body):
         """Create a key. The answer carries the key itself (``key``) this once: only its SHA-256 is stored."""
         with unit_of_work() as db:
@@ -51,11 +50,10 @@ class ApiKeyList(MethodView):
 @blp.route("/<int:key_id>/revoke")
 class ApiKeyRevoke(MethodView):
     @blp.response(200, ApiKeyOut)
-    @blp.alt_response(401, schema=ErrorOut, description="Not logged in")
-    @blp.alt_response(403, schema=ErrorOut, description="Not an admin, or a key outside the caller's scope")
-    @blp.alt_response(404, schema=ErrorOut, description="No such key")
-    @blp.alt_response(409, schema=ErrorOut, description="Revoked already (revoked_at and revoked_by say when "
-                                                        "and by whom)")
+    @api_errors(forbidden=[manage.NOT_AN_ADMIN, manage.OUTSIDE], not_found=manage.NOT_FOUND,
+                conflict=Err(manage.ALREADY_REVOKED, extra={"revoked_at": "2026-12-01T03:05:00+00:00",
+                                                            "revoked_by": "Admin Nasional"},
+                             why="Revoked already: revoked_at and revoked_by say when and by whom"))
     def post(self, key_id):
         """Revoke a key: the next request with it is refused (401). The key stays listed as revoked."""
         with unit_of_work() as db:
