@@ -316,21 +316,6 @@ for _text in (
 ):
     MESSAGES[_text] = (lambda t: lambda: _(t))(_text)
 
-# Outgoing webhooks (workflows.webhooks)
-FIELD_MESSAGES.update({
-    "not_a_url": lambda p: _("Must be a web address starting with http:// or https://, without spaces."),
-    "choose_one": lambda p: _("Choose at least one: %(choices)s.", choices=", ".join(p.get("choices", []))),
-    "bad_secret": lambda p: _("Printable characters without spaces only."),
-    "region_or_instansi": lambda p: _("Choose a region or an instansi, not both."),
-})
-for _text in (
-    "webhooks are managed by the admin tier",
-    "webhook subscription not found",
-    "this webhook subscription is deactivated",
-    "Not a valid list.",
-):
-    MESSAGES[_text] = (lambda t: lambda: _(t))(_text)
-
 # API keys (workflows.apikeys)
 FIELD_MESSAGES.update({
     "bad_channel": lambda p: _("2 to 20 characters: lower-case letters, digits, - or _, starting with a letter or "
@@ -350,5 +335,20 @@ for _text in (
     "the key's scope reaches beyond yours",
     "unknown or revoked API key",
     "too many requests with this API key; try again later",
+):
+    MESSAGES[_text] = (lambda t: lambda: _(t))(_text)
+
+# Outgoing webhooks (workflows.webhooks)
+FIELD_MESSAGES.update({
+    "not_a_url": lambda p: _("Must be a web address starting with http:// or https://, without spaces."),
+    "choose_one": lambda p: _("Choose at least one: %(choices)s.", choices=", ".join(p.get("choices", []))),
+    "bad_secret": lambda p: _("Printable characters without spaces only."),
+    "region_or_instansi": lambda p: _("Choose a region or an instansi, not both."),
+})
+for _text in (
+    "webhooks are managed by the admin tier",
+    "webhook subscription not found",
+    "this webhook subscription is deactivated",
+    "Not a valid list.",
 ):
     MESSAGES[_text] = (lambda t: lambda: _(t))(_text)

@@ -377,7 +377,6 @@ class ComplaintIn(In):
     reporter_email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=200))
     reporter_phone = fields.String(load_default=None, allow_none=True,
                                    validate=validate.Regexp(r"^\+?[0-9 ()-]{6,20}$"))
-
     attributes = fields.Dict(keys=fields.String(validate=validate.Length(1, 40)), load_default=None,
                              allow_none=True, metadata={
                                  "description": "answers to the category's extra fields (see Open311's service "

@@ -213,6 +213,8 @@ def _complaints(services: Aduan) -> Iterator[str]:
     yield from _history(services)
     from . import demo_whatif  # after the history: it is what the risk and the replays read
     yield from demo_whatif.seed(services)
+    from . import demo_open311  # road reports ask what is damaged; reports through Open311 with the demo keys
+    yield from demo_open311.seed(services)
 
 
 def _second_version(services: Aduan) -> Iterator[str]:
