@@ -27,6 +27,7 @@ def test_the_national_admin_adds_and_removes_fields(app, services):
     client = login_page(app, "nasional")
     page = client.get("/routing/categories/infrastruktur/fields").get_data(as_text=True)
     assert "Kategori ini tidak meminta isian tambahan." in page
+    assert "has-error" not in page  # (a field named "values" is not the dict's method)
     r = _add(client, attribute_code="jenis_kerusakan", description_id="Jenis kerusakan",
              description_en="Kind of damage", datatype="singlevaluelist", required="on",
              values="lubang = Jalan berlubang = Pothole\nretak = Jalan retak")

@@ -85,6 +85,7 @@ def test_discovery_in_both_formats(live_server):
     assert body["endpoints"][0]["url"] == f"{live_server}/open311/v2"
     assert set(body["endpoints"][0]["formats"]) == {"text/xml", "application/json"}
     assert {"changeset", "contact", "key_service"} <= set(body)
+    assert body["key_service"] == f"{live_server}/integrations/keys"
     status, root, _ = xml_call(live_server, "discovery")
     assert root.tag == "discovery"
     assert [f.text for f in root.findall("./endpoints/endpoint/formats/format")] == ["text/xml", "application/json"]

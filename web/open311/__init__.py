@@ -99,7 +99,7 @@ def discovery():
     return "discovery", {
         "changeset": CHANGESET,
         "contact": current_app.config.get("OPEN311_CONTACT") or url_for("pages_public.home", _external=True),
-        "key_service": url_for("pages_auth.login", _external=True),
+        "key_service": url_for("pages_apikeys.page", _external=True),  # where an administrator makes keys
         "endpoints": [{"specification": SPECIFICATION, "url": base, "changeset": CHANGESET, "type": "production",
                        "formats": ["text/xml", "application/json"]}],
     }, 200
