@@ -111,6 +111,10 @@ def test_the_report_form_asks_the_chosen_categorys_fields(app, services, world):
     page = r.get_data(as_text=True)
     assert 'data-category-fields="infrastruktur">' in page  # shown again, with its error
     assert re.search(r'data-attribute="jenis_kerusakan">.*?Kolom ini wajib diisi', page, re.S)
+    r = client.post("/report", data={**report, "region_id": "", "attr__infrastruktur__jenis_kerusakan": "gempa"})
+    page = r.get_data(as_text=True)  # every problem at once: the region and the extra field
+    assert r.status_code == 422 and 'data-error-for="region_id"' in page
+    assert 'data-error-for="attribute[jenis_kerusakan]"' in page and "lubang, retak" in page
     r = client.post("/report", data={**report, "attr__infrastruktur__jenis_kerusakan": "retak",
                                      "attr__kesehatan__x": "ignored"})
     assert r.status_code == 302

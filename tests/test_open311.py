@@ -328,3 +328,69 @@ def test_other_refusals_come_in_the_standards_shape(live_server, services):
     assert status == 405 and json.loads(body)[0]["code"] == 405
     status, headers, body = call(live_server, "nothing-here.xml")
     assert status == 404 and ElementTree.fromstring(body.split("\n", 1)[1]).findtext("./error/code") == "404"
+
+
+def test_awkward_input_is_answered_as_such(live_server, services, world, road_attributes):
+    make_key(services, "adn_test_odd")
+    with transaction(services.sessions) as db:
+        db.get(Category, "kesehatan").attributes = [
+            {"code": "lama", "datatype": "number", "required": False, "description_id": "Lama antre (jam)"},
+            {"code": "waktu", "datatype": "datetime", "required": False, "description_id": "Waktu kejadian"}]
+    base = {"api_key": "adn_test_odd", "jurisdiction_id": "pemkab-uji", "service_code": "kesehatan",
+            "address_string": "Jl. Melati 5"}
+    # a control character in a report does not break the XML answers
+    status, body, _ = json_call(live_server, "requests", method="POST", form={
+        **base, "description": "Antrean \x01panjang\x1b sekali di loket", "attribute[lama]": "5,5",
+        "attribute[waktu]": "2026-11-30T10:00"})
+    assert status == 201, body
+    tracking_id = body[0]["service_request_id"]
+    status, root, _ = xml_call(live_server, f"requests/{tracking_id}")
+    assert status == 200 and root.findtext("./request/description").startswith("Antrean panjang sekali di loket")
+    assert "Lama antre (jam): 5,5" in root.findtext("./request/description")
+    assert "Waktu kejadian: 30-11-2026 10:00 (UTC+07:00)" in root.findtext("./request/description")
+    status, root, _ = xml_call(live_server, "services/a%01b")
+    assert status == 404 and root.findtext("./error/description") == "service_code tidak dikenal: ab"
+    # numbers that are not numbers, a date without a time
+    for bad in ({"attribute[lama]": "nan"}, {"attribute[lama]": "1e400"}, {"attribute[waktu]": "2026-11-30"}):
+        status, body, _ = json_call(live_server, "requests", method="POST",
+                                    form={**base, "description": "Antrean panjang sekali di loket", **bad})
+        assert status == 400 and body[0]["description"].startswith(f"{next(iter(bad))}:"), body
+    # a body the form parser cannot read is named as such, not as a missing key
+    for content_type, raw in (("application/x-www-form-urlencoded", b"api_key=adn_test_odd&description=x\xe9"),
+                              ("application/json", b'{"api_key": "adn_test_odd"}')):
+        request = urllib.request.Request(f"{live_server}/open311/v2/requests.json", data=raw, method="POST",
+                                         headers={"Content-Type": content_type})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 400
+        assert "UTF-8" in json.loads(refused.value.read())[0]["description"]
+    # the schema's own texts come in the request's language
+    status, body, _ = json_call(live_server, "requests", query={"start_date": "2026-01-01T00:00"})
+    assert body[0]["description"] == "start_date: Tanggal dan waktu harus menyertakan zonanya, mis. +07:00 atau Z."
+    status, body, _ = json_call(live_server, "requests", method="POST",
+                                form={**base, "description": "Antrean panjang sekali", "media_url": "ftp://x"})
+    assert body[0]["description"] == "media_url: Bukan alamat web yang sah (http:// atau https://)."
+    # refusals the app answers keep the security headers and Allow
+    status, headers, _ = call(live_server, "requests.json", method="PUT")
+    assert status == 405 and "POST" in headers["Allow"] and headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_list_of_ids_overrides_the_other_filters(live_server, api, world):
+    road = _file(api, world)
+    listed = json_call(live_server, "requests", query={"service_request_id": road, "status": "closed",
+                                                      "service_code": "kesehatan"})[1]
+    assert [r["service_request_id"] for r in listed] == [road]
+
+
+def test_the_documents_examples_are_the_real_answers(live_server, app):
+    paths = app.test_client().get("/api/openapi.json").get_json()["paths"]
+
+    def example(path, method, status):
+        return paths[path][method]["responses"][str(status)]["content"]["application/json"]["example"]
+    assert json_call(live_server, "services/parkir")[1] == example("/open311/v2/services/{service_code}.{fmt}", "get", 404)
+    real = json_call(live_server, "requests", method="POST", form={"description": "x" * 20, "service_code": "x"})[1]
+    assert real == example("/open311/v2/requests.{fmt}", "post", 403)
+    real = json_call(live_server, "requests", query={"status": "pending"})[1]
+    assert real == example("/open311/v2/requests.{fmt}", "get", 400)
+    assert "Retry-After" in paths["/open311/v2/requests.{fmt}"]["post"]["responses"]["429"]["headers"]

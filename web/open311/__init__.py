@@ -10,6 +10,7 @@ from typing import Any
 from flask import current_app, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
@@ -29,6 +30,12 @@ blp = Blueprint("open311", __name__, url_prefix="/open311/v2",
                             "(JSON or XML by the path's suffix). Filing needs an API key (`api_key`).")
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+DATATYPE_HELP = {  # how to write an answer, where the type alone does not say
+    "number": _l("a number; a comma or a dot for decimals, e.g. 3,5"),
+    "datetime": _l("a date and time, e.g. 2026-11-30T10:00:00+07:00 (without the offset: the region's local time)"),
+    "multivaluelist": _l("one or more keys: attribute[code][]=key1&attribute[code][]=key2"),
+    "singlevaluelist": _l("one of the keys below"),
+}
 CHANGESET = "2026-12-01T00:00:00+00:00"  # when this endpoint's behaviour last changed
 
 
@@ -71,9 +78,9 @@ def _as_standard(response):
             fmt = request.path.rsplit(".", 1)[-1] if "." in request.path.rsplit("/", 1)[-1] else "json"
             shown = render.errors(fmt if fmt in render.FORMATS else "json", response.status_code,
                                   [str(body.get("message") or body["error"])])
-            for name in ("Retry-After",):
-                if name in response.headers:
-                    shown.headers[name] = response.headers[name]
+            for name, value in response.headers.items():  # the security headers, Allow, Retry-After ...
+                if name.lower() not in ("content-type", "content-length"):
+                    shown.headers[name] = value
             return shown
     return response
 
@@ -133,7 +140,7 @@ def service_definition(service_code: str):
             item: dict[str, Any] = {
                 "variable": True, "code": a["code"], "datatype": a.get("datatype", "string"),
                 "required": bool(a.get("required")),
-                "datatype_description": a.get(f"datatype_description_{language}") or "",
+                "datatype_description": str(DATATYPE_HELP.get(a.get("datatype", "string"), "")),
                 "order": a.get("order", i),
                 "description": a.get(f"description_{language}") or a.get("description_id") or a["code"]}
             if a.get("values"):
@@ -187,6 +194,7 @@ def token(token: str):
 
 
 def _file():
+    _readable_body()
     raw = request.values.get("api_key") or request.headers.get("X-Api-Key")
     if not raw:
         raise Failed(403, [refusal("api_key is required")])
@@ -209,6 +217,21 @@ def _file():
         answer = {"service_request_id": complaint.tracking_id, "token": record.token,
                   "service_notice": _notice(complaint.tracking_id), "account_id": body["account_id"] or ""}
     return "service_requests", [answer], 201
+
+
+def _readable_body() -> None:
+    """A POST is form fields in UTF-8 (or none, with everything in the query): a body the form parser
+    would drop (another content type, bytes that are not UTF-8) is refused as such, not as a missing key."""
+    body = request.get_data(cache=True)  # (cached: the form is parsed from it afterwards)
+    if not body:
+        return
+    form = request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        form = form and request.mimetype == "multipart/form-data"  # (files may be binary)
+    if not form:
+        raise Failed(400, [refusal("the body must be form fields (application/x-www-form-urlencoded) in UTF-8")])
 
 
 def _attributes() -> dict[str, list[str]]:

@@ -21,6 +21,14 @@ REFUSALS = {
     "api_key is required": lambda p: _("api_key is required"),
     "unknown or revoked API key": lambda p: _("api_key is unknown or revoked"),
     "format must be json or xml": lambda p: _("format must be json or xml"),
+    "the body must be form fields (application/x-www-form-urlencoded) in UTF-8":
+        lambda p: _("the body must be form fields (application/x-www-form-urlencoded) in UTF-8"),
+    # the schemas' own texts (web/open311/schemas.py) and marshmallow's for the fields they use
+    "Not a w3c date and time, e.g. 2026-11-01T00:00:00+07:00.":
+        lambda p: _("Not a w3c date and time, e.g. 2026-11-01T00:00:00+07:00."),
+    "The date and time needs its zone, e.g. +07:00 or Z.":
+        lambda p: _("The date and time needs its zone, e.g. +07:00 or Z."),
+    "Not a valid URL.": lambda p: _("Not a valid web address (http:// or https://)."),
 }
 
 # Aduan's field names -> the standard's parameter names, for errors the complaint intake raises.
@@ -46,5 +54,5 @@ def schema_errors(messages: dict[str, Any]) -> list[str]:
     found = []
     for name, texts in messages.items():
         for text in texts if isinstance(texts, list) else [texts]:
-            found.append(f"{name}: {message(str(text))}")
+            found.append(f"{name}: {refusal(str(text))}")
     return found

@@ -110,6 +110,13 @@ def _new_complaint(values: dict[str, str], uploads: tuple[Upload, ...], answers:
         file_problems = attachment_problems(uploads)  # all problems at once, files included
         if file_problems:
             errors["attachments"] = [field_message(code, params) for code, params in file_problems]
+        if isinstance(data.get("category"), str):  # the category's extra fields too
+            with unit_of_work() as db:
+                region = data.get("region_id")
+                found = services().complaints.answer_problems(db, data["category"], answers,
+                                                              region if isinstance(region, int) else None)
+            errors.update({name: [field_message(code, params) for code, params in problems]
+                           for name, problems in found.items()})
         return None, errors
     return NewComplaint(**body, attachments=uploads), {}
 

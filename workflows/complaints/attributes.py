@@ -10,7 +10,8 @@ A category's ``attributes`` is a list of definitions::
 """
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from datetime import datetime, tzinfo
 from typing import Any
 
 from ..errors import Invalid
@@ -23,9 +24,11 @@ def field_name(code: str) -> str:
     return f"attribute[{code}]"
 
 
-def check(definitions: list[dict[str, Any]], given: dict[str, list[str]]) -> dict[str, Any]:
+def check(definitions: list[dict[str, Any]], given: dict[str, list[str]], zone: tzinfo | None = None) -> dict[str, Any]:
     """The answers, typed, for the category's attributes; unknown codes are refused (a client typo
-    would otherwise be dropped silently)."""
+    would otherwise be dropped silently). A number takes a comma or a dot for decimals; a date and time
+    without its offset is the local time of ``zone`` (the complaint's region: a form's
+    ``datetime-local`` sends none); without a zone to assume, the offset is required."""
     errors: dict[str, list] = {}
     values: dict[str, Any] = {}
     known = {d["code"]: d for d in definitions}
@@ -54,19 +57,17 @@ def check(definitions: list[dict[str, Any]], given: dict[str, list[str]]) -> dic
         if kind == "singlevaluelist" and answer not in keys:
             errors[field_name(code)] = [("not_one_of", {"choices": keys})]
         elif kind == "number":
-            try:
-                number = float(answer)
-            except ValueError:
+            number = _number(answer)
+            if number is None:
                 errors[field_name(code)] = [("not_a_decimal", {})]
             else:
-                values[code] = int(number) if number.is_integer() else number
+                values[code] = int(number) if number.is_integer() and abs(number) < 2**53 else number
         elif kind == "datetime":
-            try:
-                moment = datetime.fromisoformat(answer.replace("Z", "+00:00"))
-            except ValueError:
+            moment = _moment(answer, zone)
+            if moment is None:
                 errors[field_name(code)] = [("not_a_moment", {})]
             else:
-                values[code] = moment.isoformat()
+                values[code] = moment.isoformat(timespec="minutes")
         elif len(answer) > MAX_TEXT:
             errors[field_name(code)] = [("too_long", {"max": MAX_TEXT})]
         else:
@@ -74,6 +75,42 @@ def check(definitions: list[dict[str, Any]], given: dict[str, list[str]]) -> dic
     if errors:
         raise Invalid(errors)
     return values
+
+
+def _number(text: str) -> float | None:
+    """``3,5`` or ``3.5`` (one decimal mark, no thousands separators); finite numbers only."""
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) and "_" not in text else None
+
+
+def _moment(text: str, zone: tzinfo | None) -> datetime | None:
+    """A date and time (a date alone is not a moment), with its offset or in ``zone``."""
+    if "T" not in text and " " not in text.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        if zone is None:
+            return None
+        moment = moment.replace(tzinfo=zone)
+    return moment
+
+
+def _shown_moment(value: str) -> str:
+    """``2026-11-30T10:00+07:00`` as ``30-11-2026 10:00 (UTC+07:00)``."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    offset = moment.strftime("%z")
+    return f"{moment:%d-%m-%Y %H:%M} (UTC{offset[:3]}:{offset[3:]})" if offset else f"{moment:%d-%m-%Y %H:%M}"
 
 
 def describe(definitions: list[dict[str, Any]], values: dict[str, Any], language: str) -> str:
@@ -87,7 +124,14 @@ def describe(definitions: list[dict[str, Any]], values: dict[str, Any], language
         names = {str(v["key"]): v.get(f"name_{suffix}") or v.get("name_id") or v["key"]
                  for v in definition.get("values", [])}
         value = values[code]
-        shown = ", ".join(names.get(v, v) for v in value) if isinstance(value, list) else names.get(str(value), value)
+        if isinstance(value, list):
+            shown = ", ".join(names.get(v, v) for v in value)
+        elif definition.get("datatype") == "datetime":
+            shown = _shown_moment(str(value))
+        elif definition.get("datatype") == "number" and language != "en":
+            shown = str(value).replace(".", ",")  # Indonesian writes a decimal comma
+        else:
+            shown = names.get(str(value), value)
         label = definition.get(f"description_{suffix}") or definition.get("description_id") or code
         lines.append(f"{label}: {shown}")
     return "\n".join(lines)

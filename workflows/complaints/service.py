@@ -118,7 +118,8 @@ class Complaints:
         definitions = (category.attributes or []) if category is not None else []
         if definitions or new.attributes:
             try:
-                answers = attributes.check(definitions, new.attributes or {})
+                zone = self.progress.policy.calendar(new.region_id).zone if region is not None else None
+                answers = attributes.check(definitions, new.attributes or {}, zone)
             except Invalid as exc:
                 errors.update(exc.fields)
             else:
@@ -159,6 +160,20 @@ class Complaints:
         waiting = [t.due_at for t in task_queries.open_for_complaint(session, complaint.id) if t.due_at is not None]
         reporter.submitted(session, self.progress.mail, complaint, token, min(waiting) if waiting else None, now)
         return complaint, token
+
+    def answer_problems(self, session: Session, category_code: str, answers: dict[str, list[str]],
+                        region_id: int | None) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+        """What :meth:`submit` would say of these answers to the category's extra fields (a form names
+        them with its other problems at once)."""
+        category = session.get(Category, category_code) if category_code and len(category_code) <= 60 else None
+        definitions = (category.attributes or []) if category is not None else []
+        region = find(session, Region, region_id)
+        zone = self.progress.policy.calendar(region.id if region else None).zone
+        try:
+            attributes.check(definitions, answers, zone)
+        except Invalid as exc:
+            return exc.fields
+        return {}
 
     def by_tracking_id(self, session: Session, tracking_id: str) -> Complaint:
         if len(tracking_id) > 40 or not storable(tracking_id):

@@ -122,7 +122,8 @@ def file(session: Session, complaints: Complaints, key: KeyScope, place: Jurisdi
         latitude=filing.lat, longitude=filing.long, anonymous=name is None, reporter_name=name,
         reporter_email=filing.email, reporter_phone=filing.phone, channel=key.channel,
         language=filing.language, attributes=filing.attributes))
-    values = attribute_rules.check(category.attributes or [], filing.attributes)  # (the intake checked them)
+    zone = complaints.progress.policy.calendar(region_id).zone
+    values = attribute_rules.check(category.attributes or [], filing.attributes, zone)  # (the intake checked them)
     record = Open311Request(complaint_id=complaint.id, api_key_id=key.id, token=secrets.token_urlsafe(18),
                             service_code=category.code, attributes=values, account_id=filing.account_id,
                             device_id=filing.device_id, media_url=filing.media_url, created_at=now)
@@ -199,9 +200,9 @@ def requests(session: Session, place: Jurisdiction, query: Query, now: datetime)
         stmt = stmt.where(Complaint.created_at >= start)
         if query.end:
             stmt = stmt.where(Complaint.created_at <= query.end)
-    if query.service_codes:
+    if query.service_codes and not query.ids:  # (ids given: the standard ignores the other filters)
         stmt = stmt.where(Complaint.category.in_(query.service_codes))
-    if query.states and set(query.states) != {OPEN, CLOSED}:
+    if query.states and set(query.states) != {OPEN, CLOSED} and not query.ids:
         closed = Complaint.status.in_(CLOSED_STATUSES)
         stmt = stmt.where(closed if query.states == (CLOSED,) or set(query.states) == {CLOSED} else ~closed)
     rows = list(session.execute(stmt.order_by(Complaint.created_at.desc(), Complaint.id.desc()).limit(MAX_REQUESTS)))
