@@ -4,6 +4,8 @@ the channel of what a key files in the timeline, on the pages and in monev's rep
 from __future__ import annotations
 
 import hashlib
+import html as html_lib
+import shlex
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -123,10 +125,46 @@ def test_the_page_shows_a_new_key_once(app, world, services):
     assert "tidak akan ditampilkan lagi" in html
     with transaction(services.sessions) as db:
         prefix = db.scalars(select(ApiKey.prefix)).one()
-    raw = html.split('id="new-key-value" class="code" value="')[1].split('"')[0]
+    raw = html.split('id="new-key-value"')[1].split(">", 1)[1].split("</textarea>")[0]
     assert raw.startswith(prefix)
     again = client.get("/integrations/keys").get_data(as_text=True)
     assert raw not in again and prefix in again
+
+
+def _example(html: str) -> list[tuple[str, str]]:
+    """The curl example the page shows beside a new key, as the parameters it sends."""
+    text = html_lib.unescape(html.split("data-example")[1].split(">", 1)[1].split("</pre>")[0])
+    words = shlex.split(text.replace("\\\n", " "))
+    assert words[:3] == ["curl", "-X", "POST"] and words[3].endswith("/open311/v2/requests.json")
+    pairs = [words[i + 1].split("=", 1) for i, w in enumerate(words) if w == "--data-urlencode"]
+    return [(name, value) for name, value in pairs]
+
+
+@pytest.mark.parametrize("scope", ["national", "two_places", "one_instansi"])
+def test_the_example_beside_a_new_key_files_a_report_as_it_is(app, world, services, scope):
+    """A key for more than one place (or a national one) must name a jurisdiction_id: the example does, from
+    the key's scope, and lists the codes it may use."""
+    client = login_page(app, "nasional")
+    token = csrf_of(client, "/integrations/keys")
+    body = {"national": {}, "two_places": {"region_ids": [str(world.province), str(world.regency)]},
+            "one_instansi": {"instansi_ids": str(world.inst_a)}}[scope]
+    made = client.post("/integrations/keys", data={"csrf_token": token, "name": "Aplikasi Uji", "channel": "uji-app",
+                                                   **body})
+    html = made.get_data(as_text=True)
+    params = dict(_example(html))
+    assert params["api_key"].startswith("adn_") and params["service_code"] != "…"
+    assert params["jurisdiction_id"] == {"national": "31", "two_places": "31", "one_instansi": "pemkab-uji"}[scope]
+    if scope == "two_places":
+        assert "<code>31</code> Provinsi Uji" in html and "<code>31.01</code> Kabupaten Uji" in html
+    if scope != "one_instansi":  # without jurisdiction_id such a key is refused
+        without = {k: v for k, v in params.items() if k != "jurisdiction_id"}
+        assert app.test_client().post("/open311/v2/requests.json", data=without).status_code == 400
+    filed = app.test_client().post("/open311/v2/requests.json", data=params)
+    assert filed.status_code == 201, filed.get_data(as_text=True)
+    with transaction(services.sessions) as db:
+        complaint = db.scalars(select(Complaint)).one()
+        assert complaint.channel == "uji-app" and complaint.location == params["address_string"]
+        assert complaint.location == ("Kabupaten Uji" if scope == "one_instansi" else "Provinsi Uji")
 
 
 # -- who may do what ----------------------------------------------------------------------------------
@@ -381,3 +419,64 @@ def test_imported_history_may_name_its_channel(services, world, clock):
         user = db.scalars(select(User).where(User.username == "nasional")).one()
         report = indicators.report(db, user, indicators.Query(date(2025, 1, 1), date(2025, 12, 31)), clock(), 0.9)
     assert [(r.channel, r.received) for r in report.by_channel] == [("import", 1), ("sms1708", 1)]
+
+
+def test_monev_counts_keyed_reports_waiting_for_triage_by_their_region_and_once_routed(api, app, services, world,
+                                                                                         clock):
+    """A report filed for a region only (no instansi: it waits for triage) counts in the reports per channel
+    of the national view and of its province's, by its region; once triage routes it, it counts for its
+    instansi instead, once."""
+    sms, app_key = _keys(services, world, clock)
+    other = _other_province(services)
+    rollup.refresh(services.sessions, clock())  # the first (full) refresh: later ones are incremental
+    clock.advance(minutes=5)
+    routed = _file(services, app_key, world.province, world.inst_b)
+    waiting = [_file(services, app_key, world.regency, None) for _ in range(2)]
+    _file(services, sms, other["province"], None)
+    api.submit(instansi_id=None)  # through the website, waiting too
+    rollup.refresh(services.sessions, clock())
+
+    def report(username, **query):
+        with transaction(services.sessions) as db:
+            user = db.scalars(select(User).where(User.username == username)).one()
+            return indicators.report(db, user, indicators.Query(date(2025, 1, 1), date(2025, 12, 31), **query),
+                                     clock(), 0.9)
+
+    def channels(username, **query):
+        return [(r.channel, r.received, r.months) for r in report(username, **query).by_channel]
+
+    july = "2025-07"
+    assert channels("nasional") == [("uji-app", 3, {july: 3}), ("sms1708", 1, {july: 1}), ("web", 1, {july: 1})]
+    assert report("nasional").waiting_for_triage == 4 and report("nasional").totals.received == 1
+    assert [r.share for r in report("nasional").by_channel] == [pytest.approx(0.6), pytest.approx(0.2),
+                                                                 pytest.approx(0.2)]
+    assert channels("koord") == [("uji-app", 3, {july: 3}), ("web", 1, {july: 1})]  # not the other province's
+    assert channels("nasional", province_id=world.province) == channels("koord")
+    assert channels("nasional", province_id=other["province"]) == [("sms1708", 1, {july: 1})]
+    assert channels("admin_b") == [("uji-app", 1, {july: 1})]  # an instansi's view: its own reports only
+    assert channels("nasional", instansi_id=world.inst_b) == [("uji-app", 1, {july: 1})]
+    assert channels("admin_a") == []
+
+    r = api.client.get("/api/monev?from=2025-01-01&to=2025-12-31", headers=api.auth("koord"))
+    assert r.status_code == 200 and r.json["waiting_for_triage"] == 3
+    assert [(c["channel"], c["received"]) for c in r.json["channels"]] == [("uji-app", 3), ("web", 1)]
+    html = login_page(app, "koord").get("/monev?from=2025-01-01&to=2025-12-31").get_data(as_text=True)
+    assert 'data-channel="uji-app"' in html and "data-waiting-for-triage" in html
+
+    # triage gives one an instansi: the next (incremental) refresh counts it there, and no longer as waiting
+    clock.advance(minutes=5)
+    triage = api.task_for("koord", waiting[0], "triage")
+    assert api.complete("koord", triage["id"], {"target_instansi_id": world.inst_a}).status_code == 200
+    rollup.refresh(services.sessions, clock())
+    assert channels("nasional") == [("uji-app", 3, {july: 3}), ("sms1708", 1, {july: 1}), ("web", 1, {july: 1})]
+    assert report("nasional").waiting_for_triage == 3 and report("nasional").totals.received == 2
+    assert channels("koord") == [("uji-app", 3, {july: 3}), ("web", 1, {july: 1})]
+    assert report("koord").waiting_for_triage == 2
+    assert channels("admin_a") == [("uji-app", 1, {july: 1})]
+    assert channels("admin_b") == [("uji-app", 1, {july: 1})]
+    # a full rebuild agrees with the incremental one
+    clock.advance(minutes=5)
+    rollup.refresh(services.sessions, clock(), full=True)
+    assert channels("nasional") == [("uji-app", 3, {july: 3}), ("sms1708", 1, {july: 1}), ("web", 1, {july: 1})]
+    assert channels("koord") == [("uji-app", 3, {july: 3}), ("web", 1, {july: 1})]
+    assert routed and report("koord").waiting_for_triage == 2

@@ -43,7 +43,8 @@ SECURITY_SCHEMES = {
         "type": "apiKey", "in": "query", "name": "api_key",
         "description": "An integrating system's key (Open311 GeoReport v2): the `api_key` query or form "
                        "parameter. An admin creates it in the browser; it is shown once, scoped to regions or "
-                       "instansi, and rate-limited."},
+                       "instansi, and rate-limited. A missing, unknown or revoked key is refused with 403 (the "
+                       "Open311 standard's code for a bad api_key), not 401."},
 }
 OFFICER = [{"bearerAuth": []}, {"sessionCookie": []}]
 KEY = [{"open311ApiKey": []}]

@@ -711,7 +711,8 @@ class MonevChannelOut(Schema):
                                                     "key's channel"})
     name = fields.String(allow_none=True, metadata={"description": "an API key's channel: the key's name"})
     received = fields.Integer(metadata={"description": "reports received through it in the period"})
-    share = fields.Float(allow_none=True, metadata={"description": "of all reports in the period, 0..1"})
+    share = fields.Float(allow_none=True,
+                         metadata={"description": "of all reports per channel in the period, 0..1"})
     months = fields.Dict(keys=fields.String(), values=fields.Integer(),
                          metadata={"description": "reports per month of arrival (YYYY-MM)"})
 
@@ -729,7 +730,11 @@ class MonevOut(Schema):
     by_month = fields.List(fields.Nested(MonevRowOut), data_key="months")
     lagging = fields.List(fields.Nested(MonevRowOut))
     by_channel = fields.List(fields.Nested(MonevChannelOut), data_key="channels",
-                             metadata={"description": "reports per channel, most first"})
+                             metadata={"description": "reports per channel, most first: the routed ones of the "
+                                                      "instansi in view and, for the national and a province's "
+                                                      "view, those still waiting for triage (by their region)"})
+    waiting_for_triage = fields.Integer(metadata={
+        "description": "of the reports per channel: those with no instansi yet (not in totals until routed)"})
 
 
 class CategoryOut(Schema):

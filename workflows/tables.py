@@ -6,7 +6,7 @@ from .audit import AuditEvent
 from .complaints.models import Attachment, Category, Complaint, KeptUpload, ReporterContact
 from .history.models import ImportedComplaint
 from .mail.models import OutboxMessage
-from .monev.models import MonevChannel, MonevDaily, MonevStale, MonevState
+from .monev.models import MonevChannel, MonevDaily, MonevStale, MonevState, MonevUnrouted
 from .notifications.models import Notification
 from .open311.models import Open311Request
 from .org.models import Instansi, Region, Unit
@@ -22,6 +22,6 @@ from .throttle import FailedAttempt
 from .webhooks.models import WebhookSubscription
 
 __all__ = ["ActionPlan", "ApiKey", "ApiKeyWindow", "ApiToken", "Open311Request", "WebhookSubscription", "Attachment", "AuditEvent", "Base", "CalendarOverride", "Category", "Complaint", "Deadline",
-           "EscalationLevel", "FailedAttempt", "HumanTask", "ImportedComplaint", "Instansi", "KeptUpload", "MonevChannel", "MonevDaily", "MonevStale", "MonevState",
+           "EscalationLevel", "FailedAttempt", "HumanTask", "ImportedComplaint", "Instansi", "KeptUpload", "MonevChannel", "MonevDaily", "MonevStale", "MonevState", "MonevUnrouted",
            "Notification", "OutboxMessage", "PlanActivity", "PlanTarget", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "ProcessMigration", "Region", "ReplayRun", "ReporterContact", "RoutingRule", "RuleChange", "Setting",
            "SlaBreach", "SlaLimit", "Unit", "User", "utcnow"]

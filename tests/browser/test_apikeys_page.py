@@ -79,3 +79,29 @@ def test_a_coordinator_creates_sees_once_and_revokes_a_key(page, world, services
         except Unauthorized:
             pass
     assert _violations(page) == []
+
+
+CLIPPED = """() => [...document.querySelectorAll('#new-key *, [data-table=api-keys] *')].filter(e =>
+    !e.matches('.sr-only') && (e.matches('textarea, input') ? e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1
+     : getComputedStyle(e).overflowX !== 'visible' && e.scrollWidth > e.clientWidth + 1
+     || e.getBoundingClientRect().right > window.innerWidth + 1)).map(e => e.tagName + '#' + e.id)"""
+
+
+def test_a_new_key_and_its_example_are_whole_on_a_phone_and_a_desktop(page, world, services):
+    """At 390 px the new key wraps in its box (an input would hide its end), and neither the example nor the
+    list reaches past the screen; at 1280 px likewise."""
+    _log_in(page, "koord")
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto("/integrations/keys")
+        page.fill("#name", f"Aplikasi {width}")
+        page.fill("#channel", f"app-{width}")
+        page.get_by_label("Provinsi Uji").check()
+        page.get_by_label("Kabupaten Uji").check()
+        page.click("[data-action=create-key]")
+        raw = page.locator("#new-key-value").input_value()
+        expect(page.locator("[data-example]")).to_contain_text(f"api_key={raw}")
+        expect(page.locator("[data-example]")).to_contain_text("jurisdiction_id=31")
+        expect(page.locator("[data-jurisdictions]")).to_contain_text("31.01 Kabupaten Uji")
+        assert page.evaluate(CLIPPED) == [], width
+        assert page.evaluate("document.documentElement.scrollWidth") <= width

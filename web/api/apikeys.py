@@ -55,7 +55,9 @@ class ApiKeyRevoke(MethodView):
                                                             "revoked_by": "Admin Nasional"},
                              why="Revoked already: revoked_at and revoked_by say when and by whom"))
     def post(self, key_id):
-        """Revoke a key: the next request with it is refused (401). The key stays listed as revoked."""
+        """Revoke a key: Open311 refuses its next request (403, the standard's answer to a bad api_key).
+
+        The key stays listed as revoked (the reports it filed keep its channel)."""
         with unit_of_work() as db:
             return manage.revoke(db, current_user(db), key_id, services().clock())
 

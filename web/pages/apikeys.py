@@ -6,6 +6,7 @@ list's, so reloading shows the list without the key instead of creating another 
 """
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
@@ -36,11 +37,31 @@ def _render(errors=None, values=None, problem=None, created: manage.Created | No
     with unit_of_work() as db:
         admin = _admin(db)
         regions, instansi = manage.scope_choices(db, admin)
+        example = manage.example(db, created.key) if created is not None else None
         page = render_template("integrations/keys.html", keys=manage.visible(db, admin), admin=admin,
                                regions=regions, instansi=instansi, errors=errors or {}, values=values or {},
                                problem=problem, created=created, notice=session.pop("notice", None),
+                               example=example, curl=_curl(created, example) if created is not None else None,
                                defaults={"rate_per_minute": manage.RATE_DEFAULT})
     return page, status, NO_STORE
+
+
+def _curl(created: manage.Created, example: manage.Example) -> str:
+    """A request that files a report with the new key as it is (its key, a jurisdiction of its scope, an
+    offered service), one parameter a line, each quoted for the shell."""
+    place = example.jurisdiction
+    params = [("api_key", created.raw)]
+    if place is not None:
+        params.append(("jurisdiction_id", place.code))
+    params.append(("service_code", example.service_code or "…"))
+    params += [(f"attribute[{code}]", value) for code, value in example.attributes]
+    params += [("description", _("Integration test of %(name)s: this report may be archived.",
+                                 name=created.key.name)),
+               ("address_string", example.address or "…")]
+    url = url_for("open311.file_request", fmt="json", _external=True)
+    lines = [f"curl -X POST {shlex.quote(url)}"]
+    lines += [f"  --data-urlencode {shlex.quote(f'{name}={value}')}" for name, value in params]
+    return " \\\n".join(lines)
 
 
 @bp.get("/integrations")

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import User
 from ..accounts.roles import ADMIN_INSTANSI, ADMIN_KOORDINATOR, ADMIN_NASIONAL
+from ..complaints.models import Category
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..ids import is_id
 from ..org.models import Instansi, Region
@@ -61,6 +62,7 @@ class NewKey:
 class Place:
     id: int
     name: str
+    code: str = ""  # what Open311's jurisdiction_id names it by
 
 
 @dataclass(frozen=True)
@@ -206,8 +208,10 @@ def _views(session: Session, keys: list[ApiKey], places: _Places) -> list[KeyVie
             id=key.id, name=key.name, channel=key.channel, prefix=key.prefix, rate_per_minute=key.rate_per_minute,
             created_at=key.created_at, last_used_at=key.last_used_at, revoked_at=key.revoked_at,
             created_by=names.get(key.created_by_id), revoked_by=names.get(key.revoked_by_id),
-            regions=[Place(r, places.regions[r].name if r in places.regions else f"#{r}") for r in region_ids],
-            instansi=[Place(i, places.instansi[i].name if i in places.instansi else f"#{i}") for i in instansi_ids]))
+            regions=[Place(r, places.regions[r].name, places.regions[r].code) if r in places.regions
+                     else Place(r, f"#{r}") for r in region_ids],
+            instansi=[Place(i, places.instansi[i].name, places.instansi[i].code) if i in places.instansi
+                      else Place(i, f"#{i}") for i in instansi_ids]))
     return views
 
 
@@ -218,6 +222,44 @@ def _visible_key(session: Session, admin: User, key_id: int) -> ApiKey:
     if not _places_of(session, [key]).covers(admin, *_ids(key)):
         raise Forbidden(OUTSIDE)
     return key
+
+
+@dataclass(frozen=True)
+class Example:
+    """A first Open311 request a new key can make as it is: where (``jurisdiction_id``) and what."""
+    jurisdiction: Place | None  # from the key's scope; a national key: a province; None: no region at all
+    needs_jurisdiction: bool  # the key may file for more than one place: jurisdiction_id is required
+    service_code: str | None  # an offered category that asks for no required extra field, if there is one
+    attributes: tuple[tuple[str, str], ...] = ()  # otherwise its required list fields, with their first value
+    address: str = ""  # the jurisdiction's region by name (an instansi's: where it is), as address_string
+
+
+def example(session: Session, key: KeyView) -> Example:
+    """What the page shows next to a new key: a request that files a report as it is. ``jurisdiction_id``
+    is one of the key's own places (a national key: the first province); Open311 refuses a key for more
+    than one place (or a national one) without it."""
+    places = key.regions + key.instansi
+    place = places[0] if places else None
+    if place is None:
+        region = session.scalars(select(Region).order_by(Region.parent_id.is_not(None), Region.name)
+                                 .limit(1)).first()
+        place = Place(region.id, region.name, region.code) if region is not None else None
+    categories = list(session.scalars(select(Category).where(Category.active.is_(True))
+                                      .order_by(Category.position, Category.code)))
+    address = place.name if place is not None else ""
+    if key.instansi and place is key.instansi[0]:
+        inst = find(session, Instansi, place.id)
+        address = inst.region.name if inst is not None else address
+    plain = next((c for c in categories if not _required(c)), None)
+    if plain is not None or not categories:
+        return Example(place, len(places) != 1, plain.code if plain is not None else None, address=address)
+    category = categories[0]
+    attributes = tuple((a["code"], a["values"][0]["key"]) for a in _required(category) if a.get("values"))
+    return Example(place, len(places) != 1, category.code, attributes, address)
+
+
+def _required(category: Category) -> list[dict[str, Any]]:
+    return [a for a in category.attributes or [] if isinstance(a, dict) and a.get("required") and a.get("code")]
 
 
 # -- changing ------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..org.models import Instansi, Region, Unit
@@ -15,7 +15,11 @@ class Complaint(Base):
     __tablename__ = "complaints"
     __table_args__ = (Index("ix_complaints_instansi_status", "instansi_id", "status"),
                       Index("ix_complaints_instansi_received", "instansi_id", "received_on"),
-                      Index("ix_complaints_updated_at", "updated_at"))
+                      Index("ix_complaints_updated_at", "updated_at"),
+                      # monev's reports per channel read the few waiting for triage (no instansi) by
+                      # region and day (workflows/monev/rollup.py); routed ones leave the index
+                      Index("ix_complaints_unrouted", "region_id", "received_on",
+                            postgresql_where=text("instansi_id IS NULL"), sqlite_where=text("instansi_id IS NULL")))
     id: Mapped[int] = mapped_column(primary_key=True)
     tracking_id: Mapped[str] = mapped_column(String(20), unique=True)
     type: Mapped[str] = mapped_column(String(30))  # pengaduan | aspirasi | permintaan_informasi

@@ -25,13 +25,13 @@ from sqlalchemy.orm import Session
 from sla.calendar import WorkingHours
 
 from ..accounts.models import User
-from ..accounts.roles import ADMIN_INSTANSI, ADMIN_KOORDINATOR, ADMIN_TIER
+from ..accounts.roles import ADMIN_INSTANSI, ADMIN_KOORDINATOR, ADMIN_NASIONAL, ADMIN_TIER
 from ..accounts.scope import instansi_filter
 from ..apikeys import channels
 from ..errors import Forbidden, Invalid
 from ..org.models import Instansi, Region
 from ..orm import find
-from .models import COUNTS, SUMS, MonevChannel, MonevDaily
+from .models import COUNTS, SUMS, MonevChannel, MonevDaily, MonevUnrouted
 from .rollup import last_refreshed
 
 FIELDS = COUNTS + SUMS
@@ -162,6 +162,12 @@ class Report:
     province_id: int | None = None
     instansi_id: int | None = None
     by_channel: list[ChannelRow] = field(default_factory=list)
+    waiting_for_triage: int = 0  # of by_channel's reports: those with no instansi yet (not in the totals)
+
+    @property
+    def channel_months(self) -> list[str]:
+        """The months (YYYY-MM) the reports per channel fall in."""
+        return sorted({month for row in self.by_channel for month in row.months})
 
 
 @dataclass(frozen=True)
@@ -198,12 +204,13 @@ def report(session: Session, user: User, query: Query, now: datetime, target: fl
         province = provinces.setdefault(province_id, Row(province_id, province_name, Figures(), province_id))
         province.figures.add(fig)
     months = _months(session, query, scope, user)
+    by_channel, unrouted = _channels(session, query, scope, user, totals.received, months)
     return Report(start=query.start, end=query.end, target=target, totals=totals, by_instansi=by_instansi,
                   by_province=sorted(provinces.values(), key=lambda r: r.name),
                   by_month=months, lagging=_lagging(by_instansi, target, targets or {}),
                   refreshed_at=last_refreshed(session), province_id=query.province_id,
                   instansi_id=query.instansi_id,
-                  by_channel=_channels(session, query, scope, user, totals.received, months))
+                  by_channel=by_channel, waiting_for_triage=unrouted)
 
 
 def sort_rows(rows: list[Row], by: str, descending: bool = True) -> list[Row]:
@@ -290,9 +297,12 @@ def _months(session: Session, query: Query, scope, user: User) -> list[Row]:
     return [Row(key, key, figures) for key, figures in sorted(months.items())]
 
 
-def _channels(session: Session, query: Query, scope, user: User, received: int, months: list[Row]) -> list[ChannelRow]:
-    """Reports per channel, most first: the keyed and imported ones summed per day and channel from
-    ``monev_channels`` (one grouped query), the website's the rest of each month's reports."""
+def _channels(session: Session, query: Query, scope, user: User, received: int,
+              months: list[Row]) -> tuple[list[ChannelRow], int]:
+    """Reports per channel, most first, and how many of them wait for triage. The routed ones: the keyed
+    and imported summed per day and channel from ``monev_channels`` (one grouped query), the website's
+    the rest of each month's reports; those with no instansi yet, every channel, from ``monev_unrouted``
+    (a second one) by their region, for the scopes that see them (national, a province)."""
     stmt = (select(MonevChannel.day, MonevChannel.channel, func.sum(MonevChannel.received))
             .where(MonevChannel.day >= query.start, MonevChannel.day <= query.end)
             .group_by(MonevChannel.day, MonevChannel.channel))
@@ -300,22 +310,49 @@ def _channels(session: Session, query: Query, scope, user: User, received: int, 
             or query.instansi_id is not None:
         stmt = stmt.where(MonevChannel.instansi_id.in_(list(scope)))
     rows: dict[str, ChannelRow] = {}
-    for day, code, count in session.execute(stmt):
+
+    def add(day: date, code: str, count: int) -> None:
         row = rows.setdefault(code, ChannelRow(code, None, 0, None))
-        row.received += int(count)
+        row.received += count
         key = f"{day:%Y-%m}"
-        row.months[key] = row.months.get(key, 0) + int(count)
+        row.months[key] = row.months.get(key, 0) + count
+
+    for day, code, count in session.execute(stmt):
+        add(day, code, int(count))
     web = ChannelRow(channels.WEB, None, max(0, received - sum(r.received for r in rows.values())), None)
     for month in months:
         web.months[str(month.key)] = max(0, month.figures.received - sum(r.months.get(str(month.key), 0)
                                                                          for r in rows.values()))
     if web.received > 0:
         rows[channels.WEB] = web
+    unrouted = 0
+    for day, code, count in _unrouted(session, query, user):
+        add(day, code, int(count))
+        unrouted += int(count)
+    total = received + unrouted
     names = channels.names(session, rows)
     for row in rows.values():
         row.name = names.get(row.channel)
-        row.share = _share(row.received, received)
-    return sorted(rows.values(), key=lambda r: (-r.received, r.channel))
+        row.share = _share(row.received, total)
+    return sorted(rows.values(), key=lambda r: (-r.received, r.channel)), unrouted
+
+
+def _unrouted(session: Session, query: Query, user: User):
+    """Reports with no instansi yet per day and channel, in the regions the view covers: the whole country
+    (national), the province (a coordinator's, or the one asked for); none for an instansi's view."""
+    if user.role not in (ADMIN_NASIONAL, ADMIN_KOORDINATOR) or query.instansi_id is not None:
+        return []
+    stmt = (select(MonevUnrouted.day, MonevUnrouted.channel, func.sum(MonevUnrouted.received))
+            .where(MonevUnrouted.day >= query.start, MonevUnrouted.day <= query.end)
+            .group_by(MonevUnrouted.day, MonevUnrouted.channel))
+    province = query.province_id if query.province_id is not None else (
+        user.region_id if user.role == ADMIN_KOORDINATOR else None)
+    if user.role == ADMIN_KOORDINATOR and province != user.region_id:
+        return []  # (_scope refuses another province before this)
+    if province is not None:
+        stmt = stmt.where(MonevUnrouted.region_id.in_(
+            select(Region.id).where((Region.id == province) | (Region.parent_id == province))))
+    return session.execute(stmt).all()
 
 
 def _accounts(session: Session, scope, figures: dict[int, Figures], now: datetime) -> None:

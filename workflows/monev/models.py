@@ -57,6 +57,18 @@ class MonevChannel(Base):
     received: Mapped[int] = mapped_column(default=0)
 
 
+class MonevUnrouted(Base):
+    """Reports received on one day for a region that have no instansi yet (waiting for triage), per
+    channel, the website's included: ``monev_daily`` and ``monev_channels`` count a report once it is
+    routed, so these are what the reports per channel add for the national and the province's view. A
+    report leaves its row when triage gives it an instansi (its region never changes)."""
+    __tablename__ = "monev_unrouted"
+    day: Mapped[date] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    received: Mapped[int] = mapped_column(default=0)
+
+
 class MonevState(Base):
     """The one row that says how far the rollup has read (``watermark``: the newest complaint change
     it has seen) and when it last ran. A refresh locks it, so only one process refreshes at a time."""

@@ -1,4 +1,5 @@
-"""Keeping ``monev_daily`` in step with the complaints.
+"""Keeping ``monev_daily`` (and the per-channel ``monev_channels`` and ``monev_unrouted``) in step with
+the complaints.
 
 A row holds what became of the complaints an instansi received on one day, as of the last refresh.
 A refresh rebuilds, from the complaints themselves, the rows of every (day, instansi) that has a
@@ -25,7 +26,7 @@ from ..apikeys.channels import WEB
 from ..complaints import statuses
 from ..complaints.models import Complaint
 from ..db import transaction
-from .models import MonevChannel, MonevDaily, MonevStale, MonevState
+from .models import MonevChannel, MonevDaily, MonevStale, MonevState, MonevUnrouted
 
 OVERLAP = timedelta(minutes=2)
 BATCH = 400  # (day, instansi) pairs per statement
@@ -97,12 +98,14 @@ def refresh(sessions: sessionmaker[Session], now: datetime, full: bool = False,
         if full or state.watermark is None:
             result = _rebuild_all(db)
         else:
-            changed = db.execute(select(_c.received_on, _c.instansi_id)
-                                 .where(_c.updated_at >= state.watermark, _c.instansi_id.is_not(None))
-                                 .distinct()).all()
+            changed = db.execute(select(_c.received_on, _c.instansi_id, _c.region_id)
+                                 .where(_c.updated_at >= state.watermark).distinct()).all()
             stale = [tuple(row) for row in db.execute(select(MonevStale.day, MonevStale.instansi_id))]
-            pairs = {tuple(row) for row in changed} | set(stale)
+            pairs = {(day, inst) for day, inst, _region in changed if inst is not None} | set(stale)
             _rebuild(db, sorted(pairs))
+            # A changed complaint's (day, region), routed or not: triage routing it is a change, so the
+            # region's day loses it here (a complaint's region never changes, so no stale mark is needed).
+            _rebuild_unrouted(db, sorted({(day, region) for day, _inst, region in changed}))
             # A mark older than the overlap committed before this read began, so this rebuild saw
             # the transfer; a younger one stays for the next refresh, like a recent complaint change.
             db.execute(delete(MonevStale).where((MonevStale.marked_at < now - overlap)
@@ -125,8 +128,10 @@ def _rebuild_all(db: Session) -> RefreshResult:
     db.execute(delete(MonevStale))
     db.execute(delete(MonevDaily))
     db.execute(delete(MonevChannel))
+    db.execute(delete(MonevUnrouted))
     db.execute(_insert(None))
     db.execute(_insert_channels(None))
+    db.execute(_insert_unrouted(None))
     return RefreshResult(full=True, pairs=db.scalar(select(func.count()).select_from(MonevDaily)) or 0)
 
 
@@ -138,8 +143,15 @@ def _rebuild(db: Session, pairs: Sequence[tuple[date, int]]) -> None:
         db.execute(_insert_channels(batch))
 
 
+def _rebuild_unrouted(db: Session, pairs: Sequence[tuple[date, int]]) -> None:
+    for batch in _batches(pairs):
+        db.execute(delete(MonevUnrouted).where(tuple_(MonevUnrouted.day, MonevUnrouted.region_id).in_(batch)))
+        db.execute(_insert_unrouted(batch))
+
+
 def _insert(pairs: Sequence[tuple[date, int]] | None):
-    # A report waiting for triage has no instansi yet: it is counted once it is routed.
+    # A report waiting for triage has no instansi yet: it is counted once it is routed (until then only
+    # the reports per channel count it, from monev_unrouted).
     query = select(_c.received_on, _c.instansi_id, *_COLUMNS.values()).where(_c.instansi_id.is_not(None))
     if pairs is not None:
         query = query.where(tuple_(_c.received_on, _c.instansi_id).in_(pairs))
@@ -156,6 +168,16 @@ def _insert_channels(pairs: Sequence[tuple[date, int]] | None):
         query = query.where(tuple_(_c.received_on, _c.instansi_id).in_(pairs))
     query = query.group_by(_c.received_on, _c.instansi_id, _c.channel)
     return insert(MonevChannel).from_select(["day", "instansi_id", "channel", "received"], query)
+
+
+def _insert_unrouted(pairs: Sequence[tuple[date, int]] | None):
+    """Reports waiting for triage (no instansi) per (day, region) and channel, the website's included:
+    nothing else counts them until they are routed. Read through the partial index on unrouted complaints."""
+    query = select(_c.received_on, _c.region_id, _c.channel, func.count()).where(_c.instansi_id.is_(None))
+    if pairs is not None:
+        query = query.where(tuple_(_c.received_on, _c.region_id).in_(pairs))
+    query = query.group_by(_c.received_on, _c.region_id, _c.channel)
+    return insert(MonevUnrouted).from_select(["day", "region_id", "channel", "received"], query)
 
 
 def _batches(items: Sequence, size: int = BATCH) -> Iterable[list]:
