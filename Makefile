@@ -81,8 +81,10 @@ migrate: install
 seed: migrate
 	$(BIN)/aduan seed-demo --if-empty
 
+# The demo's webhook receiver is 127.0.0.1:9 (nothing listens: its page shows retries), so the private
+# network is allowed here unless the variable says otherwise (README, Configuration).
 run: static seed
-	$(BIN)/aduan run --host 127.0.0.1 --port 5000
+	ADUAN_WEBHOOK_ALLOW_PRIVATE=$${ADUAN_WEBHOOK_ALLOW_PRIVATE:-1} $(BIN)/aduan run --host 127.0.0.1 --port 5000
 
 # Runs on SQLite always and on PostgreSQL when reachable (ADUAN_TEST_POSTGRES_URL);
 # ADUAN_REQUIRE_POSTGRES=1 turns an unreachable PostgreSQL into a failure.

@@ -24,10 +24,14 @@ from workflows.db import transaction
 from workflows.mail import delivery
 from workflows.mail.models import FAILED, PENDING, SENDING, SENT, OutboxMessage
 from workflows.mail.outbox import MailSettings
-from workflows.webhooks import signing
+from workflows.service import Aduan
+from workflows.webhooks import addresses, failures, signing
 
 ROOT = Path(__file__).resolve().parent.parent
-NO_MAIL = MailSettings()  # no SMTP, no gateway: only the subscribers' events are claimed
+# No SMTP, no gateway: only the subscribers' events are claimed. The receivers here listen on 127.0.0.1, so
+# the private network is allowed, explicitly (as ADUAN_WEBHOOK_ALLOW_PRIVATE=1 would); STRICT is the default.
+NO_MAIL = MailSettings(webhook_allow_private=True)
+STRICT = MailSettings()
 
 
 class Receiver:
@@ -41,6 +45,7 @@ class Receiver:
         self.processed: dict[str, int] = {}
         self.secrets: dict[str, str] = {}  # path -> secret
         self.answers: list[int] = []
+        self.error_body = b"try later"  # what it says with an error status
         self.hold = False
         self.release = threading.Event()
         self.received = threading.Event()
@@ -66,7 +71,7 @@ class Receiver:
                 try:
                     self.send_response(status if valid else 401)
                     self.end_headers()
-                    self.wfile.write(b"ok" if status < 300 else b"try later")
+                    self.wfile.write(b"ok" if status < 300 else receiver.error_body)
                 except OSError:  # the worker is gone
                     pass
 
@@ -88,6 +93,20 @@ class Receiver:
         self.release.set()
         self.server.shutdown()
         self.server.server_close()
+
+
+@pytest.fixture
+def allow_private() -> bool:
+    """The operator's ADUAN_WEBHOOK_ALLOW_PRIVATE for the app of a test (parametrize it to change it)."""
+    return True
+
+
+@pytest.fixture
+def services(database_url, allow_private):
+    """The suite's services with explicit settings, not the environment's."""
+    aduan = Aduan(database_url, mail=MailSettings(webhook_allow_private=allow_private))
+    yield aduan
+    aduan.sql_engine.dispose()
 
 
 @pytest.fixture
@@ -208,9 +227,8 @@ def test_a_missed_limit_is_sent_as_breached(database_url, world, receiver):
     from sla.scheduler.sweep import sweep
     from web import create_app
     from workflows.clock import ManualClock
-    from workflows.service import Aduan
     clock = ManualClock(datetime(2025, 7, 7, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta")))  # a Monday
-    services = Aduan(database_url, clock=clock)
+    services = Aduan(database_url, clock=clock, mail=NO_MAIL)
     try:
         api = Api(create_app({"TESTING": True, "SECRET_KEY": "t"}, services=services).test_client(), world)
         subscribe(api, receiver, "/late", events=["breached"])
@@ -253,7 +271,7 @@ def test_refusals_fail_and_gone_deactivates(api, services, receiver, world):
     tid = api.submit()["tracking_id"]
     result = delivery.deliver_due(services.sessions, NO_MAIL, services.clock())
     assert (result.sent, result.failed) == (0, 2)
-    assert [r.last_error[:8] for r in hook_rows(services)] == ["HTTP 422", "HTTP 410"]
+    assert [r.last_error for r in hook_rows(services)] == ["HTTP 422 Unprocessable Entity", "HTTP 410 Gone"]
     listed = {s["id"]: s for s in api.client.get("/api/webhooks", headers=api.auth("nasional")).json}
     assert listed[refused["id"]]["active"] is True and listed[gone["id"]]["active"] is False
     assert listed[gone["id"]]["counts"] == {"sent": 0, "pending": 0, "failed": 1}
@@ -266,7 +284,7 @@ def test_a_worker_killed_mid_delivery_delivers_again_and_the_receiver_processes_
     subscribe(api, receiver, "/slow", events=["submitted"])
     api.submit()
     receiver.hold = True  # processed, then the answer is held back: the worker is killed while waiting
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "t"}
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "t", "ADUAN_WEBHOOK_ALLOW_PRIVATE": "1"}
     for name in ("ADUAN_SMTP_HOST", "ADUAN_NOTIFY_WEBHOOK_URL"):
         env.pop(name, None)
     worker = subprocess.Popen([str(Path(sys.executable).with_name("aduan")), "mail", "send"], cwd=ROOT, env=env,
@@ -429,3 +447,271 @@ def test_the_page_refuses_bad_input_at_its_field_and_shows_the_secret_once(app, 
     assert client.post("/integrations/webhooks", data={"name": "x"}).status_code == 400  # no CSRF token
     officer = login_page(app, "pp_a1")
     assert officer.get("/integrations/webhooks").status_code == 403
+
+
+# -- the private network (SSRF): refused when made, and again right before each connection --------------
+PRIVATE_TARGETS = [
+    ("http://127.0.0.1:5432/", "127.0.0.1"),  # loopback (here: the database)
+    ("http://10.20.30.40/hook", "10.20.30.40"),  # RFC 1918
+    ("http://172.16.5.4/hook", "172.16.5.4"),
+    ("https://192.168.1.10/hook", "192.168.1.10"),
+    ("http://169.254.169.254/latest/meta-data/", "169.254.169.254"),  # link-local: cloud metadata
+    ("http://100.100.100.200/latest/meta-data/", "100.100.100.200"),  # shared address space (a metadata too)
+    ("http://0.0.0.0:5077/", "0.0.0.0"),  # unspecified
+    ("http://224.0.0.1/", "224.0.0.1"),  # multicast
+    ("http://240.0.0.1/", "240.0.0.1"),  # reserved
+    ("http://[::1]:8080/", "::1"),
+    ("http://[fd12:3456::1]/", "fd12:3456::1"),  # unique local (fc00::/7)
+    ("http://[fe80::1]/", "fe80::1"),
+    ("http://[::ffff:127.0.0.1]/", "::ffff:127.0.0.1"),  # IPv4 inside IPv6
+    ("http://localhost:5077/api/auth/login", "127.0.0.1 (localhost)"),  # a name resolving to loopback
+    ("http://2130706433/", "127.0.0.1 (2130706433)"),  # 127.0.0.1 written as one number
+]
+
+
+@pytest.mark.parametrize("allow_private", [False])
+@pytest.mark.parametrize("url, where", PRIVATE_TARGETS)
+def test_a_receiver_inside_the_private_network_is_refused_when_made(api, url, where):
+    body = {"name": "Dalam", "url": url, "events": ["submitted"]}
+    r = api.client.post("/api/webhooks", json=body, headers=api.auth("admin_a"))
+    assert r.status_code == 422, r.json
+    assert list(r.json["fields"]) == ["url"]
+    assert r.json["fields"]["url"] == [f"Alamat {where} berada di dalam jaringan privat: webhook hanya boleh "
+                                       "dikirim ke penerima di internet publik."]
+    r = api.client.post("/api/webhooks", json=body, headers={**api.auth("admin_a"), "Accept-Language": "en"})
+    assert r.json["fields"]["url"] == [f"The address {where} is inside the private network: a webhook may only "
+                                       "go to a receiver on the public internet."]
+    assert api.client.get("/api/webhooks", headers=api.auth("nasional")).json == []
+
+
+@pytest.mark.parametrize("allow_private", [False])
+def test_public_receivers_are_accepted_and_the_refusal_is_as_documented(api, client, monkeypatch):
+    spec = client.get("/api/openapi.json").json
+    from tests.test_openapi import _answered_as_documented
+    r = client.post("/api/webhooks", json={"name": "x", "url": "http://127.0.0.1:5432/", "events": ["closed"]},
+                    headers=api.auth("nasional"))
+    _answered_as_documented(spec, "POST", "/api/webhooks", r)
+    assert "ADUAN_WEBHOOK_ALLOW_PRIVATE" in spec["paths"]["/api/webhooks"]["post"]["responses"]["422"]["description"]
+    for url in ("https://93.184.216.34/hook",  # a public address
+                "https://dasbor.example.id/hook"):  # a name that does not resolve (yet): checked when sent
+        r = client.post("/api/webhooks", json={"name": "x", "url": url, "events": ["closed"]},
+                        headers=api.auth("nasional"))
+        assert r.status_code == 201, r.json
+    # a name resolving to a public address and a private one: refused (any address counts)
+    monkeypatch.setattr(addresses.socket, "getaddrinfo", fake_dns({"mixed.example.id": ["93.184.216.34", "10.0.0.7"]}))
+    r = client.post("/api/webhooks", json={"name": "x", "url": "https://mixed.example.id/", "events": ["closed"]},
+                    headers=api.auth("nasional"))
+    assert r.status_code == 422 and "10.0.0.7 (mixed.example.id)" in r.json["fields"]["url"][0]
+
+
+@pytest.mark.parametrize("allow_private", [False])
+def test_the_page_names_a_private_address_at_its_field(app, world):
+    client = login_page(app, "admin_a")
+    token = csrf_of(client, "/integrations/webhooks")
+    r = client.post("/integrations/webhooks", data={"csrf_token": token, "name": "Dalam", "url": "http://[::1]:5432/",
+                                                    "scope": f"instansi:{world.inst_a}", "events": "submitted"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and 'data-error-for="url"' in html
+    assert "Alamat ::1 berada di dalam jaringan privat" in html
+
+
+def fake_dns(names: dict[str, list[str]]):
+    """socket.getaddrinfo answering ``names`` from the dict (TCP, IPv4 or IPv6 by the address's form)."""
+    import socket
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host not in names:
+            return real(host, port, *args, **kwargs)
+        return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "",
+                 (a, port, 0, 0) if ":" in a else (a, port)) for a in names[host]]
+    return getaddrinfo
+
+
+def test_a_delivery_to_the_private_network_is_refused_when_sent(api, services, receiver, monkeypatch):
+    """The rows exist (made while it was allowed, or with a name that resolved elsewhere then): with the
+    setting off, nothing is sent, for good, and the admin reads why."""
+    subscribe(api, receiver, "/inside", events=["submitted"])
+    moved = subscribe(api, receiver, "/moved", events=["submitted"])
+    with transaction(services.sessions) as db:  # a name whose DNS answer changed after it was made
+        from workflows.webhooks.models import WebhookSubscription
+        db.get(WebhookSubscription, moved["id"]).url = f"http://moved.example.id:{receiver.server.server_port}/moved"
+    monkeypatch.setattr(addresses.socket, "getaddrinfo",
+                        fake_dns({"moved.example.id": ["93.184.216.34", "127.0.0.1"]}))
+    api.submit()
+    result = delivery.deliver_due(services.sessions, STRICT, services.clock())
+    assert (result.sent, result.retried, result.failed) == (0, 0, 2)
+    assert receiver.requests == []
+    errors = [r.last_error for r in hook_rows(services)]
+    assert errors == ["the address 127.0.0.1 is inside the private network; refused",
+                      "the address 127.0.0.1 (moved.example.id) is inside the private network; refused"]
+    listed = {s["name"]: s["last_error"] for s in api.client.get("/api/webhooks", headers=api.auth("nasional")).json}
+    assert listed == {"inside": errors[0], "moved": errors[1]}
+    # the page says it in Indonesian
+    page = login_page(api.client.application, "nasional").get("/integrations/webhooks").get_data(as_text=True)
+    assert "alamat 127.0.0.1 (moved.example.id) berada di dalam jaringan privat; ditolak" in page
+    # with the operator's setting, the same receivers get their events (the connection goes to the address
+    # checked: moved.example.id exists only in this test's DNS)
+    monkeypatch.setattr(addresses.socket, "getaddrinfo", fake_dns({"moved.example.id": ["127.0.0.1"]}))
+    with transaction(services.sessions) as db:
+        for row in db.scalars(select(OutboxMessage).where(OutboxMessage.channel == "hook")):
+            assert delivery.retry(db, row.id, services.clock()) is not None
+    assert delivery.deliver_due(services.sessions, NO_MAIL, services.clock()).sent == 2
+    assert {r["path"] for r in receiver.requests} == {"/inside", "/moved"}
+
+
+def test_the_check_judges_every_address_a_name_resolves_to():
+    assert addresses.refused("93.184.216.34", 443) is None
+    assert addresses.refused("2606:2800:220:1:248:1893:25c8:1946", 443) is None
+    for address in ("127.0.0.2", "10.0.0.1", "172.31.255.255", "192.168.0.1", "169.254.169.254", "100.64.0.1",
+                    "0.0.0.0", "255.255.255.255", "224.0.0.251", "::", "::1", "fc00::1", "fe80::1%1",
+                    "::ffff:10.0.0.1", "2002:7f00:1::1", "64:ff9b::a9fe:a9fe", "198.18.0.1"):
+        assert addresses.refused(address, 80) == address, address
+    resolver = fake_dns({"two.example.id": ["93.184.216.34", "192.168.1.1"], "one.example.id": ["93.184.216.34"]})
+    assert addresses.refused("two.example.id", 80, resolver) == "192.168.1.1 (two.example.id)"
+    assert addresses.refused("one.example.id", 80, resolver) is None
+    with pytest.raises(addresses.PrivateAddress, match=r"192\.168\.1\.1 \(two\.example\.id\) is inside the private"):
+        addresses.public_addresses("two.example.id", 80, resolver)
+
+
+# -- what a receiver answered is never stored nor shown -------------------------------------------------
+class RawServer:
+    """A TCP service that is not a webhook receiver: it reads the request and then closes without a word,
+    or answers a line that is not HTTP (as a database or an SSH server would)."""
+
+    def __init__(self, answer: bytes):
+        import socket
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.answer = answer
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _addr = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(5)
+                try:
+                    request = b""
+                    while b"\r\n\r\n" not in request:  # the whole request first: the answer comes after it
+                        chunk = conn.recv(65536)
+                        if not chunk:
+                            break
+                        request += chunk
+                    head, _sep, body = request.partition(b"\r\n\r\n")
+                    length = int(next((line.split(b":", 1)[1] for line in head.split(b"\r\n")
+                                       if line.lower().startswith(b"content-length:")), b"0"))
+                    while len(body) < length and (chunk := conn.recv(65536)):
+                        body += chunk
+                    if self.answer:
+                        conn.sendall(self.answer)
+                except OSError:
+                    pass
+
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}/"
+
+    def close(self):
+        self.sock.close()
+
+
+def test_the_receivers_answer_is_never_stored_nor_shown(api, services, receiver, app):
+    subscribe(api, receiver, "/login", events=["submitted"])
+    receiver.answers = [422]
+    receiver.error_body = b'{"detail": "internal: postgres@10.0.0.5 password authentication failed"}'
+    closing, talking = RawServer(b""), RawServer(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n")
+    try:
+        for name, server in (("closing", closing), ("talking", talking)):
+            r = api.client.post("/api/webhooks", json={"name": name, "url": server.url(), "events": ["submitted"]},
+                                headers=api.auth("nasional"))
+            assert r.status_code == 201
+        api.submit()
+        result = delivery.deliver_due(services.sessions, NO_MAIL, services.clock())
+    finally:
+        closing.close()
+        talking.close()
+    assert (result.sent, result.failed, result.retried) == (0, 1, 2)
+    assert [r.last_error for r in hook_rows(services)] == [
+        "HTTP 422 Unprocessable Entity", "the connection was closed without an answer",
+        "the receiver did not answer in HTTP"]
+    page = login_page(app, "nasional").get("/integrations/webhooks").get_data(as_text=True)
+    assert "koneksi ditutup tanpa jawaban" in page and "penerima tidak menjawab dengan HTTP" in page
+    # an error stored before this rule (the body, an exception's name) is shown cut down to our words
+    with transaction(services.sessions) as db:
+        rows = list(db.scalars(select(OutboxMessage).where(OutboxMessage.channel == "hook").order_by(OutboxMessage.id)))
+        rows[0].last_error = 'HTTP 422: {"detail": "internal: postgres@10.0.0.5 password authentication failed"}'
+        rows[1].last_error = "RemoteDisconnected: Remote end closed connection without response"
+    shown = [api.client.get("/api/webhooks", headers=api.auth("nasional")).get_data(as_text=True)]
+    for sub in api.client.get("/api/webhooks", headers=api.auth("nasional")).json:
+        shown.append(api.client.get(f"/api/webhooks/{sub['id']}/deliveries", headers=api.auth("nasional"))
+                     .get_data(as_text=True))
+    page = login_page(app, "nasional").get("/integrations/webhooks").get_data(as_text=True)
+    for text in shown + [page]:
+        for secret in ("postgres", "10.0.0.5", "authentication", "RemoteDisconnected", "SSH", "OpenSSH"):
+            assert secret not in text, secret
+    assert "HTTP 422 Unprocessable Entity" in page and "pengiriman gagal" in page
+    assert failures.shown("HTTP 503: the reason") == "HTTP 503 Service Unavailable"
+    assert failures.shown("ConnectionResetError: [Errno 104] by 10.1.1.1") == failures.FAILED
+
+
+# -- the receiver's documentation, on a page --------------------------------------------------------------
+def test_the_receivers_documentation_is_a_page_anyone_may_read(app, client):
+    from web.pages.webhooks import VERIFY_SNIPPET
+    text = (ROOT / "docs" / "webhooks.md").read_text(encoding="utf-8")
+    assert VERIFY_SNIPPET == text.split("```python\n", 1)[1].split("```", 1)[0]  # the same check as the docs
+    r = client.get("/integrations/webhooks/help")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Menerima webhook" in html
+    for header in ("X-Aduan-Event", "X-Aduan-Delivery", "X-Aduan-Timestamp", "X-Aduan-Signature"):
+        assert header in html
+    assert "def verify(headers, body: bytes, secret: str, tolerance: int = 300) -&gt; bool:" in html
+    assert "1, 5, 15 dan 60 menit" in html and "8 percobaan" in html and "410 Gone" in html
+    english = client.get("/integrations/webhooks/help?lang=en").get_data(as_text=True)
+    assert "Receiving webhooks" in english and "Answer with any 2xx within 10 seconds" in english
+    # the webhooks page links to it (docs/webhooks.md is no address a browser opens)
+    page = login_page(app, "admin_a").get("/integrations/webhooks").get_data(as_text=True)
+    assert 'href="/integrations/webhooks/help"' in page and "docs/webhooks.md" not in page
+
+
+def test_https_goes_through_the_same_check_and_its_failures_are_said_in_our_words(api, services, tmp_path):
+    """A TLS receiver with a certificate nobody vouches for: refused as private when the setting is off,
+    and when allowed, the certificate is refused (the name is still what TLS verifies)."""
+    import shutil
+    import ssl
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        r = api.client.post("/api/webhooks", json={"name": "tls", "url": f"https://127.0.0.1:{server.server_port}/",
+                                                   "events": ["submitted"]}, headers=api.auth("nasional"))
+        assert r.status_code == 201
+        api.submit()
+        now = services.clock()
+        assert delivery.deliver_due(services.sessions, NO_MAIL, now).retried == 1
+        [row] = hook_rows(services)
+        assert row.last_error == "the receiver's TLS certificate was not accepted"
+        assert delivery.deliver_due(services.sessions, STRICT, now + timedelta(minutes=2)).failed == 1
+        [row] = hook_rows(services)
+        assert row.last_error == "the address 127.0.0.1 is inside the private network; refused"
+    finally:
+        server.shutdown()
+        server.server_close()

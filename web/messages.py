@@ -344,6 +344,8 @@ FIELD_MESSAGES.update({
     "choose_one": lambda p: _("Choose at least one: %(choices)s.", choices=", ".join(p.get("choices", []))),
     "bad_secret": lambda p: _("Printable characters without spaces only."),
     "region_or_instansi": lambda p: _("Choose a region or an instansi, not both."),
+    "private_address": lambda p: _("The address %(address)s is inside the private network: a webhook may only "
+                                   "go to a receiver on the public internet.", address=p.get("address", "")),
 })
 for _text in (
     "webhooks are managed by the admin tier",

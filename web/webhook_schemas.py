@@ -15,7 +15,9 @@ class WebhookIn(In):
     name = fields.String(required=True, validate=validate.Length(max=1000), metadata={
         "description": "what the receiving system is (at most 100 characters)", "example": "Dasbor Kota Bandung"})
     url = fields.String(required=True, validate=validate.Length(max=2000), metadata={
-        "description": "where the signed POSTs go: http:// or https://, at most 500 characters",
+        "description": "where the signed POSTs go: http:// or https://, at most 500 characters, on the public "
+                       "internet (a host that is or resolves to a loopback, private, link-local or otherwise "
+                       "non-public address is refused, unless the operator sets ADUAN_WEBHOOK_ALLOW_PRIVATE)",
         "example": "https://dasbor.bandung.go.id/aduan/webhook"})
     events = fields.List(fields.String(validate=validate.Length(max=40)), required=True,
                          validate=validate.Length(max=20), metadata={

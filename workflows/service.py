@@ -16,7 +16,7 @@ from .accounts.users import Users
 from .clock import Clock, OffsetClock
 from .complaints.service import REPLY_CODE, TOO_MANY_CODES, Complaints
 from .db import make_engine, make_session_factory
-from .mail.outbox import default_settings
+from .mail.outbox import MailSettings, default_settings
 from .processes.designer import Designer
 from .processes.migration import Migrations
 from .processes.progress import Progress
@@ -32,7 +32,8 @@ from .throttle import Limits, Throttle
 
 class Aduan:
     def __init__(self, database_url: str | None = None, clock: Clock | None = None,
-                 sql_engine: SqlEngine | None = None, guess_limits: Limits | None = None):
+                 sql_engine: SqlEngine | None = None, guess_limits: Limits | None = None,
+                 mail: MailSettings | None = None):
         self.sql_engine = sql_engine or make_engine(database_url)
         self.sessions: sessionmaker[Session] = make_session_factory(self.sql_engine)
         # Default: wall clock plus the offset `aduan simulate` may have stored in the database.
@@ -42,7 +43,7 @@ class Aduan:
         self.engine = Engine(functions=diagram_functions.build(self.clock, self.policy), clock=self.clock,
                              decisions=self.routing)
         self.registry = Registry(self.engine)
-        self.mail = default_settings()
+        self.mail = mail or default_settings()  # (the environment's, unless given: tests pass their own)
         self.progress = Progress(self.registry, self.clock, self.policy, self.routing, self.mail)
         self.tasks = Tasks(self.progress)
         self.risk = BreachRisk(self.policy, self.clock)  # breach risk of open tasks (ADUAN_RISK_*)

@@ -12,15 +12,20 @@ from workflows.webhooks.events import EVENTS
 from workflows.webhooks.subscriptions import NewSubscription
 
 from ..context import current_user, services, unit_of_work
-from ..openapi import api_errors
+from ..openapi import Err, api_errors
 from ..webhook_schemas import DeliveriesQuery, DeliveryOut, NewWebhookOut, WebhookIn, WebhookOut
 
 blp = Blueprint("webhooks", __name__, url_prefix="/api/webhooks",
                 description="Outgoing webhooks: signed POSTs to another system on the complaint events it chose")
 NOT_ADMIN = subscriptions.NOT_ALLOWED
 NOT_FOUND = subscriptions.NOT_FOUND
-BAD_INPUT = {"url": ("not_a_url", {}), "events": ("choose_one", {"choices": list(EVENTS)}),
-             "region_id": ("outside_scope", {})}
+BAD_INPUT = [
+    Err("invalid input", fields={"url": ("not_a_url", {}), "events": ("choose_one", {"choices": list(EVENTS)}),
+                                 "region_id": ("outside_scope", {})}),
+    Err("invalid input", fields={"url": ("private_address", {"address": "127.0.0.1"})},
+        why="The receiver's address is, or its name resolves to, an address inside the private network "
+            "(loopback, RFC 1918, link-local, ...): refused unless the operator sets ADUAN_WEBHOOK_ALLOW_PRIVATE"),
+]
 
 
 @blp.route("")
@@ -41,7 +46,8 @@ class WebhookList(MethodView):
         with unit_of_work() as db:
             view, secret = subscriptions.create(db, current_user(db), NewSubscription(
                 name=body["name"], url=body["url"], events=tuple(body["events"]), region_id=body["region_id"],
-                instansi_id=body["instansi_id"], secret=body["secret"]), services().clock())
+                instansi_id=body["instansi_id"], secret=body["secret"]), services().clock(),
+                allow_private=services().mail.webhook_allow_private)
             return {**asdict(view), "secret": secret}
 
 

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from workflows.errors import DomainError, Invalid
 from workflows.mail import delivery
-from workflows.webhooks import subscriptions
+from workflows.webhooks import failures, signing, subscriptions
 from workflows.webhooks.events import EVENTS
 from workflows.webhooks.subscriptions import NewSubscription
 
@@ -30,19 +30,32 @@ EVENT_LABELS = {
 DELIVERY_STATUS = {"pending": _l("waiting"), "sending": _l("sending"), "sent": _l("delivered"),
                    "failed": _l("failed"), "interrupted": _l("interrupted")}
 FORM_FIELDS = ("name", "url", "scope", "secret")
-# The errors Aduan itself words (a receiver's own answer, "HTTP 503: ...", is shown as it came).
+# The errors a delivery records, all in Aduan's own words (workflows.webhooks.failures): never what the
+# receiver answered beyond its status code ("HTTP 503 Service Unavailable", shown as it is).
 OWN_ERRORS = {
-    delivery.REFUSED: _l("connection refused"),
-    delivery.NO_ANSWER: _l("no answer in time"),
-    delivery.REQUEUED_ERROR: _l("the worker stopped while delivering; sent again (the receiver drops a copy by "
-                                "its key)"),
-    subscriptions.STOPPED: _l("the subscription was deactivated"),
-    subscriptions.GONE: _l("the receiver answered 410 Gone: the subscription was deactivated"),
+    failures.REFUSED: _l("connection refused"),
+    failures.NO_ANSWER: _l("no answer in time"),
+    failures.CLOSED: _l("the connection was closed without an answer"),
+    failures.NOT_HTTP: _l("the receiver did not answer in HTTP"),
+    failures.NAME_NOT_FOUND: _l("the receiver's name was not found (DNS)"),
+    failures.CERTIFICATE: _l("the receiver's TLS certificate was not accepted"),
+    failures.TLS: _l("the secure connection (TLS) failed"),
+    failures.UNREACHABLE: _l("the receiver could not be reached"),
+    failures.FAILED: _l("the delivery failed"),
+    failures.INTERRUPTED: _l("the worker stopped while delivering; not sent again"),
+    failures.REQUEUED: _l("the worker stopped while delivering; sent again (the receiver drops a copy by its key)"),
+    failures.STOPPED: _l("the subscription was deactivated"),
+    failures.GONE: _l("the receiver answered 410 Gone: the subscription was deactivated"),
 }
 
 
 def readable_error(text: str | None) -> str:
-    return str(OWN_ERRORS.get(text, text)) if text else ""
+    if not text:
+        return ""
+    private = failures.PRIVATE.match(text)
+    if private:
+        return _("the address %(address)s is inside the private network; refused", address=private["where"])
+    return str(OWN_ERRORS.get(text, text))
 
 
 def _scope(value: str) -> tuple[int | None, int | None, dict[str, list[str]]]:
@@ -53,6 +66,31 @@ def _scope(value: str) -> tuple[int | None, int | None, dict[str, list[str]]]:
     if kind in ("region", "instansi") and number.isdigit() and len(number) <= 9:
         return (int(number), None, {}) if kind == "region" else (None, int(number), {})
     return None, None, {"scope": [_("Not a valid value.")]}
+
+
+# The receiver's check, as docs/webhooks.md shows it (tests/test_webhooks.py: the same text, and it works).
+VERIFY_SNIPPET = '''import hashlib
+import hmac
+import time
+
+
+def verify(headers, body: bytes, secret: str, tolerance: int = 300) -> bool:
+    """True when the request comes from Aduan and is fresh. headers: the request's headers; body: the raw bytes."""
+    timestamp = headers.get("X-Aduan-Timestamp", "")
+    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > tolerance:
+        return False  # missing, too old or from the future: a replay
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return hmac.compare_digest("sha256=" + mac.hexdigest(), headers.get("X-Aduan-Signature", ""))
+'''
+
+
+@bp.get("/integrations/webhooks/help")
+def help_page():
+    """For a receiving system's developer: the request, the signature and its check, answers and retries.
+    Anyone may read it (nothing here is secret; docs/webhooks.md says the same at length)."""
+    return render_template("integrations/webhooks_help.html", events=EVENTS, event_labels=EVENT_LABELS,
+                           verify_snippet=VERIFY_SNIPPET, max_attempts=services().mail.max_attempts,
+                           tolerance=signing.TOLERANCE_SECONDS, timeout=delivery.HOOK_TIMEOUT)
 
 
 @bp.get("/integrations/webhooks")
@@ -88,7 +126,8 @@ def create():
                           region_id=region_id, instansi_id=instansi_id, secret=form.get("secret") or None)
     try:
         with unit_of_work() as db:
-            view, secret = subscriptions.create(db, current_officer(db), new, services().clock())
+            view, secret = subscriptions.create(db, current_officer(db), new, services().clock(),
+                                                allow_private=services().mail.webhook_allow_private)
     except Invalid as exc:
         errors = field_errors(exc)
         if [code for code, _params in exc.fields.get("events", [])] == ["choose_one"]:  # (the API lists the codes)

@@ -9,6 +9,10 @@ with the claim).
   429) puts the message back with the next attempt after 1, 5, 15, 60 minutes, then every 4 hours, until
   ``max_attempts``; a permanent error (SMTP 5xx: no such mailbox; HTTP 4xx) fails it at once. A
   subscriber answering 410 Gone asked to stop: the delivery fails and the subscription is deactivated.
+* **Subscribers on the public internet only.** Right before connecting, a subscriber's host is resolved and
+  the delivery fails for good when any of its addresses is inside the private network (unless
+  ``ADUAN_WEBHOOK_ALLOW_PRIVATE``); the connection goes to the addresses checked. What a receiver answered is
+  recorded as its status code only, a failed connection in our own words (:mod:`workflows.webhooks.failures`).
 * **Claimed before sending.** A message is claimed (``sending``) and that is committed before the first byte
   goes out; the outcome is committed after, only if the claim is still this worker's. Several workers never
   claim the same message (a row lock skipped by the others on PostgreSQL, the database's write lock on
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import smtplib
 import socket
@@ -43,7 +48,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..db import transaction
-from ..webhooks import signing, subscriptions
+from ..webhooks import addresses, failures, signing, subscriptions
 from ..webhooks.events import CHANNEL as HOOK
 from ..webhooks.models import WebhookSubscription
 from .models import FAILED, INTERRUPTED, PENDING, SENDING, SENT, OutboxMessage
@@ -58,9 +63,8 @@ BATCH = 20  # messages claimed per run (each send waits at most TIMEOUT; every c
 AT_MOST_ONCE, AT_LEAST_ONCE = "at_most_once", "at_least_once"
 # What a claim that outlived its lease (the worker died while delivering) becomes, by channel.
 LEASE_POLICY = {"email": AT_MOST_ONCE, "webhook": AT_MOST_ONCE, HOOK: AT_LEAST_ONCE}
-REFUSED, NO_ANSWER = "connection refused", "no answer in time"
-INTERRUPTED_ERROR = "the worker stopped while delivering; not sent again"
-REQUEUED_ERROR = "the worker stopped while delivering; sent again (the receiver drops a copy by its key)"
+REFUSED, NO_ANSWER = failures.REFUSED, failures.NO_ANSWER
+INTERRUPTED_ERROR, REQUEUED_ERROR = failures.INTERRUPTED, failures.REQUEUED
 
 
 class TemporaryFailure(Exception):
@@ -270,7 +274,8 @@ class Transport:
             "X-Aduan-Event": message.kind, "X-Aduan-Delivery": message.event_id or str(message.id),
             "X-Aduan-Timestamp": str(timestamp),
             "X-Aduan-Signature": signing.signature(subscription.secret, timestamp, body),
-            "User-Agent": "Aduan-Webhooks/1"}, HOOK_TIMEOUT)
+            "User-Agent": "Aduan-Webhooks/1"}, HOOK_TIMEOUT,
+            _HOOK_OPENERS[bool(self.settings.webhook_allow_private)])
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -280,40 +285,104 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_OPENER = urllib.request.build_opener(_NoRedirects)
+def _connector(allow_private: bool):
+    """``HTTPConnection._create_connection`` for a subscriber: the host resolved here, every address it
+    resolves to checked (:mod:`workflows.webhooks.addresses`), and the connection made to those very
+    addresses, so a DNS answer that changes between the check and the connection cannot get in."""
+
+    def connect(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None):  # noqa: SLF001
+        host, port = address
+        found = addresses.resolve(host, port) if allow_private else addresses.public_addresses(host, port)
+        error: OSError | None = None
+        for family, kind, proto, _name, sockaddr in found:
+            sock = socket.socket(family, kind, proto)
+            try:
+                if timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:  # noqa: SLF001
+                    sock.settimeout(timeout)
+                if source_address:
+                    sock.bind(source_address)
+                sock.connect(sockaddr)
+                return sock
+            except OSError as exc:
+                error = exc
+                sock.close()
+        raise error or OSError(f"no address for {host}")
+    return connect
 
 
-def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> None:
-    """POST JSON; 2xx is delivered. 410: gone; other 3xx/4xx (but 408, 429): permanent; the rest: temporary."""
+def _hook_opener(allow_private: bool) -> urllib.request.OpenerDirector:
+    """The opener of subscribers' deliveries: no redirects, no proxy from the environment (the address
+    checked is the one connected to), every connection through :func:`_connector`."""
+    connect = _connector(allow_private)
+
+    class Connection(http.client.HTTPConnection):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._create_connection = connect
+
+    class SecureConnection(http.client.HTTPSConnection):  # (TLS on top: the name is still what is verified)
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._create_connection = connect
+
+    class Handler(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(Connection, req)
+
+    class SecureHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(SecureConnection, req, context=self._context)
+
+    return urllib.request.build_opener(_NoRedirects, urllib.request.ProxyHandler({}), Handler, SecureHandler)
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)  # the operator's gateway (ADUAN_NOTIFY_WEBHOOK_URL)
+_HOOK_OPENERS = {False: _hook_opener(False), True: _hook_opener(True)}
+
+
+def _post(url: str, body: bytes, headers: dict[str, str], timeout: float,
+          opener: urllib.request.OpenerDirector = _OPENER) -> None:
+    """POST JSON; 2xx is delivered. 410: gone; other 3xx/4xx (but 408, 429): permanent; the rest: temporary.
+    The error recorded is in Aduan's words only (:mod:`workflows.webhooks.failures`): never what the receiver
+    answered beyond its status code, never the name of the exception a connection ended with."""
     request = urllib.request.Request(url, data=body, method="POST",
                                      headers={"Content-Type": "application/json", **headers})
     try:
-        with _OPENER.open(request, timeout=timeout) as response:  # noqa: S310 (a configured http(s) URL)
+        with opener.open(request, timeout=timeout) as response:  # noqa: S310 (a configured http(s) URL)
             response.read(1024)
     except urllib.error.HTTPError as exc:
-        detail = _answer(exc)
+        exc.close()
         if exc.code == 410:
-            raise Gone(f"HTTP 410{detail}") from exc
+            raise Gone(failures.http(410)) from exc
         if 300 <= exc.code < 500 and exc.code not in (408, 429):
-            raise PermanentFailure(f"HTTP {exc.code}{detail}") from exc
-        raise TemporaryFailure(f"HTTP {exc.code}{detail}") from exc
-    except (OSError, socket.timeout) as exc:  # refused, unreachable, timeout, dropped (URLError is an OSError)
-        reason = getattr(exc, "reason", None) or exc
-        if isinstance(reason, ConnectionRefusedError):
-            raise TemporaryFailure(REFUSED) from exc
-        if isinstance(reason, TimeoutError):  # (socket.timeout is TimeoutError)
-            raise TemporaryFailure(NO_ANSWER) from exc
-        raise TemporaryFailure(f"{type(reason).__name__}: {reason}") from exc
+            raise PermanentFailure(failures.http(exc.code)) from exc
+        raise TemporaryFailure(failures.http(exc.code)) from exc
+    except addresses.PrivateAddress as exc:
+        raise PermanentFailure(str(exc)) from exc
+    except (OSError, http.client.HTTPException) as exc:  # (URLError is an OSError; socket.timeout too)
+        raise TemporaryFailure(_failure(exc)) from exc
 
 
-def _answer(exc: urllib.error.HTTPError) -> str:
-    """The start of what the receiver said, for the operator (on one line)."""
-    try:
-        text = exc.read(200).decode("utf-8", "replace")
-    except OSError:
-        return ""
-    text = " ".join(text.split())
-    return f": {text}" if text else ""
+def _failure(exc: BaseException) -> str:
+    """A failed connection in our own words."""
+    reason = getattr(exc, "reason", None)
+    reason = reason if isinstance(reason, BaseException) else exc
+    if isinstance(reason, ConnectionRefusedError):
+        return failures.REFUSED
+    if isinstance(reason, TimeoutError):  # (socket.timeout is TimeoutError)
+        return failures.NO_ANSWER
+    if isinstance(reason, (http.client.RemoteDisconnected, ConnectionResetError, ConnectionAbortedError,
+                           BrokenPipeError, http.client.IncompleteRead)):
+        return failures.CLOSED
+    if isinstance(reason, http.client.HTTPException):  # a status line or headers that are not HTTP
+        return failures.NOT_HTTP
+    if isinstance(reason, socket.gaierror):
+        return failures.NAME_NOT_FOUND
+    if isinstance(reason, ssl.SSLCertVerificationError):
+        return failures.CERTIFICATE
+    if isinstance(reason, ssl.SSLError):
+        return failures.TLS
+    return failures.UNREACHABLE
 
 
 def listed(session: Session, status: str | None = None, limit: int = 20) -> list[OutboxMessage]:

@@ -18,6 +18,8 @@ from ..complaints.models import Complaint, ReporterContact
 from .models import OutboxMessage
 from .texts import render
 
+TRUE = ("1", "true", "yes", "on")
+
 
 @dataclass(frozen=True)
 class MailSettings:
@@ -32,6 +34,9 @@ class MailSettings:
     webhook_url: str | None = None  # an SMS/WhatsApp gateway: POST JSON, signed with webhook_secret
     webhook_secret: str | None = None
     max_attempts: int = 8
+    # Webhook subscribers may be inside the private network (loopback, RFC 1918, link-local...): off unless
+    # the operator says so (ADUAN_WEBHOOK_ALLOW_PRIVATE=1; workflows/webhooks/addresses.py).
+    webhook_allow_private: bool = False
 
     @classmethod
     def from_env(cls) -> MailSettings:
@@ -48,7 +53,8 @@ class MailSettings:
                    sender=env.get("ADUAN_MAIL_FROM", cls.sender),
                    base_url=env.get("ADUAN_BASE_URL", cls.base_url).rstrip("/"),
                    webhook_url=webhook_url, webhook_secret=env.get("ADUAN_NOTIFY_WEBHOOK_SECRET") or None,
-                   max_attempts=int(env.get("ADUAN_MAIL_MAX_ATTEMPTS", 8)))
+                   max_attempts=int(env.get("ADUAN_MAIL_MAX_ATTEMPTS", 8)),
+                   webhook_allow_private=env.get("ADUAN_WEBHOOK_ALLOW_PRIVATE", "").strip().lower() in TRUE)
 
     def track_link(self, tracking_id: str) -> str:
         return f"{self.base_url}/track/{tracking_id}"

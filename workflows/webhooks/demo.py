@@ -14,11 +14,11 @@ from ..mail import delivery
 from ..mail.models import OutboxMessage
 from ..mail.outbox import MailSettings
 from ..org.models import Region
-from . import events, signing
+from . import events, failures, signing
 from .models import WebhookSubscription
 
 NAME = "Dasbor Pengaduan Kota Bandung"
-URL = "http://127.0.0.1:9/aduan"  # the discard port: nothing answers there
+URL = "http://127.0.0.1:9/aduan"  # the discard port: nothing answers there (`make run` allows a private address)
 
 
 def subscribe(services) -> Iterator[str]:
@@ -42,9 +42,9 @@ def first_deliveries(services) -> Iterator[str]:
 
     def answer(message: OutboxMessage) -> None:
         if message.id == refused:
-            raise delivery.PermanentFailure("HTTP 422: unsupported event version")
+            raise delivery.PermanentFailure(failures.http(422))
         if message.id in ids[-2:]:
-            raise delivery.TemporaryFailure("HTTP 503: Service Unavailable")
+            raise delivery.TemporaryFailure(failures.http(503))
 
     result = delivery.deliver_due(services.sessions, MailSettings(), services.clock(), send=answer, batch=len(ids) or 1)
     yield f"webhook deliveries: {result.sent} sent, {result.failed} refused, {result.retried} to retry"

@@ -5,6 +5,8 @@
   instansi); an Admin Instansi those of their instansi. Other officers: 403.
 - A subscription covers a region (a province covers its regencies and cities) *or* an instansi, or, for the
   Admin Nasional only, every complaint. Left out: the admin's own province or instansi.
+- The receiver is on the public internet: an address inside the private network (loopback, RFC 1918,
+  link-local, ...) is refused unless the operator allows it (:mod:`.addresses`).
 - The secret signs every delivery (:mod:`.signing`); made here unless the admin brings one, and shown once.
 - Deactivated (by an admin, or by its receiver answering 410 Gone): nothing more is sent; what was still
   waiting fails with the reason. A subscription is never deleted: its deliveries point at it.
@@ -29,8 +31,9 @@ from ..mail.models import FAILED, INTERRUPTED, PENDING, SENDING, SENT, OutboxMes
 from ..org.models import Instansi, Region
 from ..orm import find
 from ..text import storable
+from . import addresses
 from . import events as hooks
-from . import signing
+from . import failures, signing
 from .models import WebhookSubscription
 
 NAME_MAX, URL_MAX, SECRET_MIN, SECRET_MAX = 100, 500, 16, 100
@@ -38,8 +41,7 @@ SECRET_PATTERN = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII without spaces
 NOT_ALLOWED = "webhooks are managed by the admin tier"
 NOT_FOUND = "webhook subscription not found"
 DEACTIVATED = "this webhook subscription is deactivated"
-STOPPED = "the subscription was deactivated"
-GONE = "the receiver answered 410 Gone: the subscription was deactivated"
+STOPPED, GONE = failures.STOPPED, failures.GONE
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,8 @@ def scope_options(session: Session, user: User) -> list[ScopeOption]:
     return options
 
 
-def _problems(session: Session, user: User, new: NewSubscription) -> tuple[dict[str, list], int | None, int | None]:
+def _problems(session: Session, user: User, new: NewSubscription,
+              allow_private: bool) -> tuple[dict[str, list], int | None, int | None]:
     errors: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     name = new.name.strip()
     if not name:
@@ -159,6 +162,8 @@ def _problems(session: Session, user: User, new: NewSubscription) -> tuple[dict[
         errors["url"] = [("too_long", {"max": URL_MAX})]
     elif not _is_url(url):
         errors["url"] = [("not_a_url", {})]
+    elif not allow_private and (where := _private(url)) is not None:
+        errors["url"] = [("private_address", {"address": where})]
     choices = list(hooks.EVENTS)
     if not new.events:
         errors["events"] = [("choose_one", {"choices": choices})]
@@ -205,10 +210,18 @@ def _is_url(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
-def create(session: Session, user: User, new: NewSubscription, now: datetime) -> tuple[SubscriptionView, str]:
-    """A new subscription and its secret (shown this once)."""
+def _private(url: str) -> str | None:
+    """The address inside the private network the URL's host is or resolves to (:mod:`.addresses`)."""
+    parts = urlsplit(url)
+    return addresses.refused(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
+
+
+def create(session: Session, user: User, new: NewSubscription, now: datetime,
+           allow_private: bool = False) -> tuple[SubscriptionView, str]:
+    """A new subscription and its secret (shown this once). ``allow_private``: the operator's
+    ``ADUAN_WEBHOOK_ALLOW_PRIVATE`` (otherwise a receiver inside the private network is refused)."""
     _check(user)
-    errors, region_id, instansi_id = _problems(session, user, new)
+    errors, region_id, instansi_id = _problems(session, user, new, allow_private)
     if errors:
         raise Invalid(errors)
     secret = new.secret or signing.new_secret()
@@ -287,7 +300,7 @@ def deliveries(session: Session, user: User, limit: int = 20, subscription_id: i
 def _delivery(row: OutboxMessage, name: str, tracking_id: str | None) -> Delivery:
     waiting = row.status == PENDING
     return Delivery(row.id, row.event_id, row.kind, row.subscription_id or 0, name, tracking_id, row.status,
-                    row.attempts, row.next_attempt_at if waiting else None, row.sent_at, row.last_error,
+                    row.attempts, row.next_attempt_at if waiting else None, row.sent_at, failures.shown(row.last_error),
                     row.created_at)
 
 
@@ -318,5 +331,6 @@ def _views(session: Session, rows: list[WebhookSubscription]) -> list[Subscripti
         scope = region_names.get(r.region_id, "") if r.region_id is not None else \
             instansi_names.get(r.instansi_id, "") if r.instansi_id is not None else ""
         views.append(SubscriptionView(r.id, r.name, r.url, list(r.events or []), r.region_id, r.instansi_id, scope,
-                                      r.active, r.created_at, r.revoked_at, dict(counts[r.id]), errors.get(r.id)))
+                                      r.active, r.created_at, r.revoked_at, dict(counts[r.id]),
+                                      failures.shown(errors.get(r.id))))
     return views
