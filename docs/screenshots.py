@@ -65,6 +65,7 @@ def shoot(base: str) -> None:
         citizen.select_option("#category", "infrastruktur")
         select_by_text(citizen, "#region_id", "Kota Bandung")
         select_by_text(citizen, "#instansi_id", "Pemerintah Kota Bandung")
+        citizen.select_option("#attr__infrastruktur__jenis_kerusakan", "lampu")  # the category's extra field
         citizen.fill("#title", "Lampu penerangan jalan padam")
         citizen.fill("#description", "Lampu PJU di Jl. Dago mati sejak seminggu, rawan kecelakaan malam hari.")
         citizen.fill("#location", "Jl. Ir. H. Juanda, Bandung")
@@ -131,6 +132,9 @@ def shoot(base: str) -> None:
         save(coordinator, "/plans", "plans", full=True)
         save(coordinator, "/tasks/at-risk", "tasks-at-risk", full=True)
         save(coordinator, "/routing?region=32.73", "routing", full=True)
+        save(coordinator, "/integrations/keys", "integrations-keys", full=True)
+        save(coordinator, "/integrations/webhooks", "integrations-webhooks", full=True)
+        save(national, "/routing/categories/infrastruktur/fields", "category-fields", full=True)
         coordinator.goto("/tasks")
         coordinator.locator("tr[data-task-name=triage] a.button").first.click()
         coordinator.screenshot(path=str(OUT / "triage.png"), full_page=True)
