@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from workflows.apikeys.channels import PATTERN
 from workflows.apikeys.manage import NAME_MAX, RATE_DEFAULT, RATE_MAX, RATE_MIN, SCOPE_MAX
 
-from .schemas import Id, In
+from .schemas import Id, In, NamedRef
 
 
 class ApiKeyIn(In):
@@ -31,11 +31,6 @@ class ApiKeyIn(In):
                                                               "Retry-After"})
 
 
-class PlaceOut(Schema):
-    id = fields.Integer()
-    name = fields.String()
-
-
 class ApiKeyOut(Schema):
     id = fields.Integer()
     name = fields.String()
@@ -45,8 +40,8 @@ class ApiKeyOut(Schema):
     national = fields.Boolean(metadata={"description": "no region and no instansi: it may file anywhere"})
     region_ids = fields.List(fields.Integer())
     instansi_ids = fields.List(fields.Integer())
-    regions = fields.List(fields.Nested(PlaceOut))
-    instansi = fields.List(fields.Nested(PlaceOut))
+    regions = fields.List(fields.Nested(NamedRef))
+    instansi = fields.List(fields.Nested(NamedRef))
     rate_per_minute = fields.Integer()
     created_at = fields.DateTime()
     created_by = fields.String(allow_none=True, metadata={"description": "the admin who made it"})
