@@ -1,10 +1,11 @@
 """Who may see what: the scope rules for officers, in one place."""
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, false, true
 
 from ..complaints.models import Complaint
 from ..org.models import Instansi, Region
+from ..org.tree import region_and_children
 from ..tasks.models import HumanTask
 from .models import User
 from .roles import ADMIN_INSTANSI, ADMIN_KOORDINATOR, ADMIN_NASIONAL, PEJABAT_PENGHUBUNG
@@ -87,7 +88,7 @@ def instansi_filter(user: User) -> ColumnElement[bool]:
     if user.role == ADMIN_NASIONAL:
         return true()
     if user.role == ADMIN_KOORDINATOR:
-        regions = select(Region.id).where(or_(Region.id == user.region_id, Region.parent_id == user.region_id))
+        regions = region_and_children(user.region_id)
         return Instansi.region_id.in_(regions)
     if user.role == ADMIN_INSTANSI:
         return Instansi.id == user.instansi_id

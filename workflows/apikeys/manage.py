@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
@@ -26,6 +26,7 @@ from ..complaints.models import Category
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..ids import is_id
 from ..org.models import Instansi, Region
+from ..org.tree import region_and_children
 from ..orm import find
 from . import channels
 from .keys import digest, new_raw_key
@@ -181,7 +182,7 @@ def scope_choices(session: Session, admin: User) -> tuple[list[Region], list[Ins
     regions = select(Region).order_by(Region.parent_id.is_not(None), Region.name)
     instansi = select(Instansi).order_by(Instansi.name)
     if admin.role == ADMIN_KOORDINATOR:
-        in_province = select(Region.id).where(or_(Region.id == admin.region_id, Region.parent_id == admin.region_id))
+        in_province = region_and_children(admin.region_id)
         regions = regions.where(Region.id.in_(in_province))
         instansi = instansi.where(Instansi.region_id.in_(in_province))
     return list(session.scalars(regions)), list(session.scalars(instansi))

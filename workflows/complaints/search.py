@@ -14,7 +14,7 @@ from ..accounts.roles import ADMIN_KOORDINATOR, ADMIN_NASIONAL
 from ..accounts.scope import may_see_reporter, scope_filter
 from ..errors import Invalid
 from ..ids import is_id
-from ..org.models import Region
+from ..org.tree import region_and_children
 from . import statuses
 from .models import Complaint, ReporterContact
 
@@ -87,7 +87,7 @@ def _in_scope(user: User) -> ColumnElement[bool]:
     if user.role == ADMIN_KOORDINATOR:
         if user.region_id is None:
             return false()
-        province = select(Region.id).where(or_(Region.id == user.region_id, Region.parent_id == user.region_id))
+        province = region_and_children(user.region_id)
         return Complaint.region_id.in_(province)
     return scope_filter(user, Complaint.region_id, Complaint.instansi_id, Complaint.unit_id)
 

@@ -18,7 +18,8 @@ from ..accounts.roles import PELAPOR
 from ..accounts.scope import may_see_reporter, task_visible_to
 from ..apikeys import channels
 from ..audit import AuditEvent
-from ..org.models import Instansi, Region, Unit
+from ..org.models import Instansi, Unit
+from ..org.tree import region_and_children
 from ..processes.registry import Registry
 from ..tasks import queries as task_queries
 from ..tasks.models import HumanTask
@@ -241,6 +242,6 @@ def map_points(session: Session, region_id: int | None) -> list[dict[str, Any]]:
             .order_by(Complaint.id.desc()).limit(MAP_POINTS))
     if region_id is not None:
         stmt = stmt.where(Complaint.region_id.in_(
-            select(Region.id).where((Region.id == region_id) | (Region.parent_id == region_id))))
+            region_and_children(region_id)))
     return [{"tracking_id": t, "title": title, "category": c, "status": st, "lat": lat, "lng": lng}
             for t, title, c, st, lat, lng in session.execute(stmt)]

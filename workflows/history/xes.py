@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from xml.sax.saxutils import quoteattr
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, false, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..accounts.models import User
@@ -24,6 +24,7 @@ from ..audit import AuditEvent
 from ..complaints.models import Complaint
 from ..errors import Invalid, NotFound
 from ..org.models import Instansi, Region
+from ..org.tree import region_and_children
 from ..tasks.models import HumanTask
 
 BATCH = 500  # complaints per read
@@ -71,7 +72,7 @@ def _in_scope(user: User | None) -> ColumnElement[bool] | None:
     if user.role == ADMIN_KOORDINATOR:
         if user.region_id is None:
             return false()
-        province = select(Region.id).where(or_(Region.id == user.region_id, Region.parent_id == user.region_id))
+        province = region_and_children(user.region_id)
         return Complaint.region_id.in_(province)
     return scope_filter(user, Complaint.region_id, Complaint.instansi_id, Complaint.unit_id)
 
@@ -86,7 +87,7 @@ def _conditions(user: User | None, query: ExportQuery, region_id: int | None) ->
     if query.received_to:
         conditions.append(Complaint.received_on <= query.received_to)
     if region_id is not None:
-        within = select(Region.id).where(or_(Region.id == region_id, Region.parent_id == region_id))
+        within = region_and_children(region_id)
         conditions.append(Complaint.region_id.in_(within))
     return conditions
 

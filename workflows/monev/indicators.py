@@ -30,6 +30,7 @@ from ..accounts.scope import instansi_filter
 from ..apikeys import channels
 from ..errors import Forbidden, Invalid
 from ..org.models import Instansi, Region
+from ..org.tree import region_and_children
 from ..orm import find
 from .models import COUNTS, SUMS, MonevChannel, MonevDaily, MonevUnrouted
 from .rollup import last_refreshed
@@ -351,7 +352,7 @@ def _unrouted(session: Session, query: Query, user: User):
         return []  # (_scope refuses another province before this)
     if province is not None:
         stmt = stmt.where(MonevUnrouted.region_id.in_(
-            select(Region.id).where((Region.id == province) | (Region.parent_id == province))))
+            region_and_children(province)))
     return session.execute(stmt).all()
 
 

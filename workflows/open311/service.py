@@ -19,6 +19,7 @@ from ..complaints.models import Attachment, Category, Complaint
 from ..complaints.service import Complaints, NewComplaint
 from ..errors import Invalid
 from ..org.models import Instansi, Region, Unit
+from ..org.tree import region_and_children
 from ..tasks.models import HumanTask
 from ..complaints import attributes as attribute_rules
 from .models import Open311Request
@@ -59,7 +60,7 @@ def jurisdiction(session: Session, code: str | None) -> Jurisdiction:
     code = code.strip()
     region = session.scalars(select(Region).where(Region.code == code)).first()
     if region is not None:
-        ids = (region.id, *session.scalars(select(Region.id).where(Region.parent_id == region.id)))
+        ids = tuple(session.scalars(region_and_children(region.id)))
         return Jurisdiction(code, ids, region.id, None, region.name)
     inst = session.scalars(select(Instansi).where(Instansi.code == code)).first()
     if inst is not None:

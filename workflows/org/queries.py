@@ -10,6 +10,7 @@ from ..accounts.models import User
 from ..accounts.scope import instansi_filter
 from ..orm import find
 from .models import Instansi, Region, Unit
+from .tree import region_and_children
 
 DEFAULT_ZONE = "Asia/Jakarta"  # WIB: where no region says otherwise
 
@@ -51,7 +52,7 @@ def instansi_in_scope(session: Session, user: User, province_id: int | None = No
     """The instansi an officer's scope covers, optionally only those of one province (and its regencies)."""
     stmt = select(Instansi).where(instansi_filter(user)).order_by(Instansi.name)
     if province_id is not None:
-        in_province = select(Region.id).where((Region.id == province_id) | (Region.parent_id == province_id))
+        in_province = region_and_children(province_id)
         stmt = stmt.where(Instansi.region_id.in_(in_province))
     return list(session.scalars(stmt))
 

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..audit import AuditEvent
 from ..complaints.models import Complaint
 from ..org.models import Region
+from ..org.tree import region_and_children
 from ..processes.registry import NATIONAL_SOP, Registry
 from ..sla.escalations import ESCALATION
 from ..sla.models import SlaBreach
@@ -34,7 +35,7 @@ class Scope:
 def _filters(scope: Scope) -> list:
     filters = [Complaint.received_on >= scope.period_from, Complaint.received_on <= scope.period_to]
     if scope.region_id is not None:
-        under = select(Region.id).where(or_(Region.id == scope.region_id, Region.parent_id == scope.region_id))
+        under = region_and_children(scope.region_id)
         filters.append(Complaint.region_id.in_(under))
     if scope.instansi_id is not None:
         filters.append(Complaint.instansi_id == scope.instansi_id)

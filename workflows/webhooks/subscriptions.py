@@ -29,6 +29,7 @@ from ..complaints.models import Complaint
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..mail.models import FAILED, INTERRUPTED, PENDING, SENDING, SENT, OutboxMessage
 from ..org.models import Instansi, Region
+from ..org.tree import region_and_children
 from ..orm import find
 from ..text import storable
 from . import addresses
@@ -104,7 +105,7 @@ def _check(user: User) -> None:
 
 
 def _province_regions(user: User):
-    return select(Region.id).where(or_(Region.id == user.region_id, Region.parent_id == user.region_id))
+    return region_and_children(user.region_id)
 
 
 def _visible(user: User) -> ColumnElement[bool]:
